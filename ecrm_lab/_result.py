@@ -1,0 +1,44 @@
+"""The shape every result object shares.
+
+A result is a frozen dataclass with ``summary()`` (a DataFrame), a readable ``repr`` and HTML
+rendering built from the summary, and ``plot(ax=None)`` delegating to a function in
+:mod:`ecrm_lab.plotting`. Results never print.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import pandas as pd
+
+__all__ = ["Result"]
+
+
+class Result(abc.ABC):
+    """Mixin for result dataclasses: define ``summary`` and ``plot``; get ``repr`` for free."""
+
+    #: short title used in repr and HTML
+    title: str = ""
+
+    @abc.abstractmethod
+    def summary(self) -> pd.DataFrame:
+        """The key figures as a DataFrame."""
+
+    @abc.abstractmethod
+    def plot(self, ax=None, **kwargs):
+        """Draw the result on ``ax`` (a new figure when ``None``) and return the Axes."""
+
+    def _title(self) -> str:
+        return self.title or type(self).__name__
+
+    def __repr__(self) -> str:
+        table = self.summary()
+        with pd.option_context(
+            "display.max_rows", 20, "display.width", 100, "display.precision", 4
+        ):
+            return f"{self._title()}\n{table.to_string()}"
+
+    def _repr_html_(self) -> str:
+        table = self.summary()
+        with pd.option_context("display.max_rows", 20, "display.precision", 4):
+            return f"<p><b>{self._title()}</b></p>" + table.to_html()

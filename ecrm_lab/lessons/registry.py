@@ -1,0 +1,148 @@
+"""The lesson registry: every lesson declared once.
+
+A :class:`Lesson` names its number, slug, title, the eCRM concepts it covers and its
+parameters (type, default, allowed values, one-line help). The notebook's ``parameters`` cell
+is generated from this declaration (``make render``) and a test checks they agree, so the
+runner, the command line and the notebook never disagree about what a lesson accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._validation import Interval, Param, unknown_param_error, validate_params
+from ..exceptions import InvalidParameterError
+
+__all__ = [
+    "Lesson",
+    "LESSONS",
+    "get_lesson",
+    "notebooks_dir",
+    "data_params",
+    "DOMAINS",
+]
+
+DOMAINS = ("bank", "retail")
+
+
+def data_params(
+    n_customers: int = 2000, seed: int = 42, max_customers: int = 200_000
+) -> tuple[Param, ...]:
+    """The parameters every lesson that uses data takes: ``domain``, ``n_customers``, ``seed``."""
+    return (
+        Param(
+            "domain", str, "bank", "which synthetic business: 'bank' or 'retail'", choices=DOMAINS
+        ),
+        Param(
+            "n_customers",
+            int,
+            n_customers,
+            "number of customers in the synthetic world",
+            Interval(200, max_customers),
+        ),
+        Param(
+            "seed",
+            int,
+            seed,
+            "random seed: same seed, same data and results",
+            Interval(0, 2**32 - 1),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One numbered lesson."""
+
+    number: int
+    slug: str
+    title: str
+    concepts: tuple[str, ...]
+    params: tuple[Param, ...]
+
+    @property
+    def name(self) -> str:
+        """``NN_slug``, the notebook's file stem."""
+        return f"{self.number:02d}_{self.slug}"
+
+    @property
+    def notebook(self) -> Path:
+        return notebooks_dir() / f"{self.name}.ipynb"
+
+    @property
+    def script(self) -> Path:
+        """The paired jupytext percent script (the reviewable source of the notebook)."""
+        return notebooks_dir() / f"{self.name}.py"
+
+    @property
+    def uses_data(self) -> bool:
+        return any(p.name == "domain" for p in self.params)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise unknown_param_error(name, [p.name for p in self.params], f"lesson {self.name}")
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Validated parameters with defaults filled in; raises InvalidParameterError."""
+        return validate_params(self.params, values, f"lesson {self.name}")
+
+    def parse(self, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+        """Parse ``NAME VALUE`` strings from the command line into validated parameters."""
+        values: dict[str, Any] = {}
+        for name, text in pairs:
+            values[name] = self.param(name).parse(text, f"lesson {self.name}")
+        return self.validate(values)
+
+
+def notebooks_dir() -> Path:
+    """Where the lesson notebooks live: ``$ECRM_LAB_NOTEBOOKS`` or ``notebooks/`` of the clone."""
+    env = os.environ.get("ECRM_LAB_NOTEBOOKS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        0,
+        "ecrm_architecture",
+        "The eCRM architecture and the map of the course",
+        (
+            "eCRM definition",
+            "operational CRM",
+            "collaborative CRM",
+            "analytical CRM",
+            "data warehouse",
+            "engines of eCRM",
+            "customer touch points",
+            "e-business surroundings",
+        ),
+        (
+            Param(
+                "show_lessons",
+                bool,
+                True,
+                "label each part of the architecture with the lessons that cover it",
+            ),
+        ),
+    ),
+)
+
+
+def get_lesson(key: str | int) -> Lesson:
+    """Find a lesson by number (``1``, ``"01"``), slug or full name (``"01_synthetic_world"``)."""
+    text = str(key).strip()
+    for lesson in LESSONS:
+        if text in (lesson.name, lesson.slug) or (text.isdigit() and int(text) == lesson.number):
+            return lesson
+    known = ", ".join(lesson.name for lesson in LESSONS)
+    raise InvalidParameterError(f"There is no lesson {key!r}. Known lessons: {known}.")

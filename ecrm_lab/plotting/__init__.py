@@ -1,0 +1,12 @@
+"""One way to plot.
+
+Every plotting function has the shape ``plot_x(result, ..., ax=None, **kwargs) -> Axes``: it
+draws only on ``ax`` (a new figure when ``None``), never calls ``plt.show()`` and never
+switches backends. Shared machinery lives in :mod:`ecrm_lab.plotting._common`; one module per
+area of the package adds its functions.
+"""
+
+from ._common import PALETTE, get_ax, use_style
+from .architecture import plot_architecture
+
+__all__ = ["PALETTE", "get_ax", "use_style", "plot_architecture"]

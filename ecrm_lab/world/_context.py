@@ -1,0 +1,144 @@
+"""The context every generation step shares.
+
+:func:`ecrm_lab.world.generate` creates one :class:`WorldContext` and hands it to each step in
+turn (traits, customers, products, holdings/orders, campaigns, then the source modules in
+:mod:`ecrm_lab.world.sources`). A step reads what earlier steps put in ``ctx.tables`` (observed
+data) and ``ctx.truth`` (ground truth) and adds its own.
+
+Randomness
+----------
+Every step draws from its own named stream, ``ctx.rng("web", "sessions")``, so adding a new step
+never changes the data of the others. Work that scales with the number of customers is done in
+fixed-size customer blocks (:data:`BLOCK_SIZE` customers each) with one stream per block from
+``ctx.block_rngs(name, ctx.n_blocks)``: block ``b`` always gets the same stream, so the result
+does not depend on how many blocks are processed together or in which worker.
+
+Time
+----
+The observed horizon is ``[ctx.start, ctx.end)`` with ``ctx.end = ctx.start + months``. Event
+times are generated as fractional *day offsets* from ``ctx.start`` (float64) and converted with
+:meth:`WorldContext.to_datetime`, which always returns ``datetime64[ns]`` (pandas 3 would
+otherwise pick microseconds for parsed strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._random import block_rngs, child_rng
+
+__all__ = ["WorldContext", "BLOCK_SIZE", "NS_PER_DAY"]
+
+#: customers per generation block (fixed: changing it would change the data)
+BLOCK_SIZE = 25_000
+
+#: nanoseconds in a day
+NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass
+class WorldContext:
+    """Parameters and the growing tables of one world being generated.
+
+    Attributes
+    ----------
+    domain : str
+        ``"bank"`` or ``"retail"``.
+    n_customers : int
+        Number of customers; ``customer_id`` runs ``1..n_customers``.
+    seed : int
+        The world's seed; every stream is derived from it.
+    start : pandas.Timestamp
+        First instant of the observed horizon (midnight).
+    months : int
+        Length of the horizon in calendar months.
+    end : pandas.Timestamp
+        ``start + months`` (exclusive end of the horizon); computed when not given.
+    tables : dict[str, pandas.DataFrame]
+        Observed tables, filled step by step.
+    truth : dict[str, pandas.DataFrame]
+        Ground-truth tables, filled step by step (never shown to models).
+
+    Examples
+    --------
+    >>> ctx = WorldContext("bank", 10, 1, pd.Timestamp("2023-01-01"), 12)
+    >>> ctx.end
+    Timestamp('2024-01-01 00:00:00')
+    >>> ctx.horizon_days
+    365.0
+    """
+
+    domain: str
+    n_customers: int
+    seed: int
+    start: pd.Timestamp
+    months: int
+    end: pd.Timestamp | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    truth: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.start = pd.Timestamp(self.start).as_unit("ns")
+        if self.end is None:
+            self.end = self.start + pd.DateOffset(months=int(self.months))
+        self.end = pd.Timestamp(self.end).as_unit("ns")
+
+    # -- random streams -------------------------------------------------------------------
+    def rng(self, *names: str) -> np.random.Generator:
+        """An independent stream for one named step: ``child_rng(seed, domain, *names)``."""
+        return child_rng(self.seed, self.domain, *names)
+
+    def block_rngs(self, name: str, n_blocks: int) -> list[np.random.Generator]:
+        """``n_blocks`` per-block streams of the named source (block ``b`` is always the same)."""
+        return block_rngs(self.seed, f"{self.domain}:{name}", n_blocks)
+
+    # -- customer blocks ------------------------------------------------------------------
+    @property
+    def n_blocks(self) -> int:
+        """Number of customer blocks of :data:`BLOCK_SIZE` (the last may be partial)."""
+        return -(-self.n_customers // BLOCK_SIZE)
+
+    def block_bounds(self, block: int) -> tuple[int, int]:
+        """Row range ``[lo, hi)`` of customer block ``block`` (ids ``lo+1 .. hi``)."""
+        lo = block * BLOCK_SIZE
+        return lo, min(lo + BLOCK_SIZE, self.n_customers)
+
+    def blocks(self, name: str) -> Iterator[tuple[int, int, np.random.Generator]]:
+        """Iterate ``(lo, hi, rng)`` over the customer blocks with the streams of ``name``."""
+        for b, rng in enumerate(self.block_rngs(name, self.n_blocks)):
+            lo, hi = self.block_bounds(b)
+            yield lo, hi, rng
+
+    # -- time -----------------------------------------------------------------------------
+    @property
+    def horizon_days(self) -> float:
+        """Length of the horizon in days (float)."""
+        return (self.end - self.start) / pd.Timedelta(days=1)
+
+    def to_datetime(self, days: np.ndarray) -> np.ndarray:
+        """Day offsets from ``start`` (float, may be negative) to ``datetime64[ns]`` values.
+
+        Offsets are rounded down to whole seconds so that CSV and Parquet files round-trip
+        exactly.
+        """
+        days = np.asarray(days, dtype=np.float64)
+        secs = np.floor(days * 86_400.0).astype(np.int64)
+        return (self.start.value + secs * 10**9).astype("datetime64[ns]")
+
+    def to_days(self, values) -> np.ndarray:
+        """``datetime64`` values to float day offsets from ``start`` (NaT becomes NaN)."""
+        arr = np.asarray(values, dtype="datetime64[ns]")
+        out = (arr.astype(np.int64) - self.start.value) / NS_PER_DAY
+        return np.where(np.isnat(arr), np.nan, out)
+
+    def month_starts(self) -> np.ndarray:
+        """Day offsets of the first day of each month of the horizon (``months + 1`` values,
+        the last one is ``horizon_days``)."""
+        dates = pd.DatetimeIndex(
+            [self.start + pd.DateOffset(months=i) for i in range(self.months + 1)]
+        ).as_unit("ns")
+        return self.to_days(dates.values)

@@ -1,0 +1,519 @@
+"""The one behavioural model of the customer: probabilities and rates given the latent traits.
+
+Every source of the world (holdings and transactions, orders, campaigns, click-stream,
+service, sales, lifecycle) and every later simulation asks *these* functions how a customer
+behaves, instead of inventing its own probabilities. Each function takes ``traits``: a
+DataFrame with rows of ``customer_traits`` (any subset, in any order; the result is aligned
+with its rows) and returns NumPy arrays. Nothing here draws random numbers except
+:func:`draw_categorical`, which takes a ``Generator``.
+
+Overview
+--------
+Economics
+    :func:`holding_probability`, :func:`expected_balance`, :func:`product_revenue`,
+    :func:`cost_to_serve`, :func:`category_weights`, :func:`expected_order_value`,
+    :func:`expected_monthly_profit`, :func:`survival`, :func:`true_value`.
+Activity
+    ``purchase_rate`` (trait) with :func:`seasonality`; BG/NBD dropout ``dropout_p`` (trait).
+Campaigns
+    :func:`take_up_probability` (given offer, contact and channel), :func:`contact_cost`,
+    :func:`open_probability`, :func:`click_probability`.
+Churn
+    :func:`churn_hazard` (monthly hazard, raised by dissatisfying service contacts),
+    :func:`win_back_probability`.
+Service
+    :func:`service_request_rate`, :func:`service_channel_probabilities`,
+    :func:`resolution_probability`, :func:`satisfaction_probability`.
+Web
+    :func:`web_session_rate`, :func:`session_intent_probability`,
+    :func:`distress_probability`.
+Sales
+    :data:`SALES_STAGES`, :data:`OBJECTIONS`, :func:`lead_rate`,
+    :func:`stage_conversion_probability`, :func:`objection_probabilities`.
+
+Examples
+--------
+>>> from ecrm_lab.world import generate
+>>> from ecrm_lab.world import behaviour
+>>> w = generate("bank", n_customers=300, seed=1, months=6)
+>>> t = w.truth["customer_traits"]
+>>> p = behaviour.take_up_probability(t, "credit_card", treated=True, channel="email")
+>>> bool(((p >= 0) & (p <= 1)).all())
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import (
+    BANK_PRODUCTS,
+    CAMPAIGN_CHANNELS,
+    CHANNELS,
+    RETAIL_CATEGORIES,
+    SERVICE_CHANNELS,
+    affinity_codes,
+)
+
+__all__ = [
+    "ANNUAL_DISCOUNT",
+    "BASE_COST_TO_SERVE",
+    "CHANNEL_COST",
+    "SALES_STAGES",
+    "OBJECTIONS",
+    "logistic",
+    "logit",
+    "draw_categorical",
+    "domain_of",
+    "holding_probability",
+    "expected_balance",
+    "product_revenue",
+    "cost_to_serve",
+    "category_weights",
+    "expected_order_value",
+    "expected_monthly_profit",
+    "survival",
+    "true_value",
+    "seasonality",
+    "take_up_probability",
+    "contact_cost",
+    "open_probability",
+    "click_probability",
+    "churn_hazard",
+    "win_back_probability",
+    "service_request_rate",
+    "service_channel_probabilities",
+    "resolution_probability",
+    "satisfaction_probability",
+    "web_session_rate",
+    "session_intent_probability",
+    "distress_probability",
+    "lead_rate",
+    "stage_conversion_probability",
+    "objection_probabilities",
+]
+
+#: yearly discount rate of customer value
+ANNUAL_DISCOUNT = 0.10
+#: monthly cost to serve any customer (statements, IT, compliance), by domain
+BASE_COST_TO_SERVE = {"bank": 11.0, "retail": 0.8}
+#: extra monthly cost to serve by preferred channel (bank: branch and phone are expensive)
+CHANNEL_COST = {
+    "bank": {"web": 1.0, "email": 1.5, "phone": 7.0, "mobile": 0.5, "branch": 11.0},
+    "retail": {"web": 0.3, "email": 0.3, "phone": 1.2, "mobile": 0.2, "store": 0.6},
+}
+#: monthly cost of service calls per unit of service distress, by domain
+DISTRESS_COST = {"bank": 12.0, "retail": 2.0}
+#: expected items per retail basket (1 + Poisson mean)
+BASKET_EXTRA_ITEMS = 2.5
+
+SALES_STAGES = (
+    "prospecting",
+    "initiating_contact",
+    "identifying_needs",
+    "presenting_offer",
+    "managing_objections",
+    "closing",
+)
+"""The six stages of the sales process, in order."""
+
+OBJECTIONS = ("price", "no_need", "timing", "trust", "competitor")
+"""Objection types raised while managing objections."""
+
+_BANK = {p.code: p for p in BANK_PRODUCTS}
+_RETAIL = {c.code: c for c in RETAIL_CATEGORIES}
+_CAMPAIGN = {c.code: c for c in CAMPAIGN_CHANNELS}
+
+
+# -- small helpers -------------------------------------------------------------------------
+def logistic(x):
+    """The logistic function ``1 / (1 + exp(-x))``."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def logit(p):
+    """The log-odds ``log(p / (1 - p))`` (p clipped to [1e-9, 1 - 1e-9])."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def draw_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One category index per row of ``probs`` (rows need not be normalised).
+
+    Vectorised inverse-CDF sampling: ``probs`` has shape ``(n, k)``; returns ``n`` ints in
+    ``[0, k)``. Uses ``n`` uniforms from ``rng``.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    cum = np.cumsum(probs, axis=1)
+    u = rng.random(probs.shape[0]) * cum[:, -1]
+    idx = (cum <= u[:, None]).sum(axis=1)
+    return np.minimum(idx, probs.shape[1] - 1)
+
+
+def domain_of(traits: pd.DataFrame) -> str:
+    """``"bank"`` or ``"retail"``, told from the affinity columns of ``traits``."""
+    return "bank" if "affinity_mortgage" in traits.columns else "retail"
+
+
+def _col(traits: pd.DataFrame, name: str) -> np.ndarray:
+    return traits[name].to_numpy(dtype=np.float64)
+
+
+def _as_str(values, n: int) -> np.ndarray:
+    if isinstance(values, str):
+        return np.full(n, values, dtype=object)
+    return np.asarray(values, dtype=object)
+
+
+# -- economics -----------------------------------------------------------------------------
+def holding_probability(traits: pd.DataFrame, product_code: str) -> np.ndarray:
+    """Bank: probability of holding ``product_code`` at the start of the horizon.
+
+    ``holding_scale`` of the product (catalogue) times the customer's affinity for it;
+    everybody holds a current account with probability ``affinity_current_account`` (≈ 0.92).
+    """
+    p = _BANK[product_code]
+    return np.clip(p.holding_scale * _col(traits, f"affinity_{product_code}"), 0.0, 1.0)
+
+
+def expected_balance(traits: pd.DataFrame, product_code: str) -> np.ndarray:
+    """Bank: expected balance of a holding (``balance_scale * wealth ** elasticity``)."""
+    p = _BANK[product_code]
+    return p.balance_scale * _col(traits, "wealth") ** p.balance_elasticity
+
+
+def product_revenue(product_code: str, balance) -> np.ndarray:
+    """Bank: monthly revenue of a holding: ``monthly_fee + margin_rate / 12 * balance``."""
+    p = _BANK[product_code]
+    return p.monthly_fee + p.margin_rate / 12.0 * np.asarray(balance, dtype=np.float64)
+
+
+def cost_to_serve(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """Monthly cost to serve a customer, excluding product running costs.
+
+    Base cost + the cost of the preferred channel (branch and phone customers cost the bank
+    far more than mobile ones) + service cost proportional to ``service_distress``.
+    """
+    domain = domain or domain_of(traits)
+    ch = traits["channel_pref"].astype(str).map(CHANNEL_COST[domain]).to_numpy(dtype=np.float64)
+    return BASE_COST_TO_SERVE[domain] + ch + DISTRESS_COST[domain] * _col(traits, "service_distress")
+
+
+def category_weights(traits: pd.DataFrame) -> np.ndarray:
+    """Retail: probability of each category for one basket item, shape ``(n, 12)``.
+
+    Proportional to affinity squared, so a customer's strong categories dominate; columns in
+    the order of :data:`ecrm_lab.world.catalogue.RETAIL_CATEGORIES`.
+    """
+    a = np.column_stack([_col(traits, f"affinity_{c}") for c in affinity_codes("retail")])
+    w = a * a
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _price_factor(traits: pd.DataFrame) -> np.ndarray:
+    # price-sensitive customers pick cheaper SKUs; wealthy ones dearer
+    return (1.25 - 0.5 * _col(traits, "price_sensitivity")) * _col(traits, "wealth") ** 0.15
+
+
+def expected_order_value(traits: pd.DataFrame) -> np.ndarray:
+    """Retail: expected value of one order (items x category mix x price level)."""
+    w = category_weights(traits)
+    prices = np.array([c.mean_price for c in RETAIL_CATEGORIES])
+    return (1.0 + BASKET_EXTRA_ITEMS) * (w @ prices) * _price_factor(traits)
+
+
+def expected_monthly_profit(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """Expected profit per month while a customer (revenue minus all costs).
+
+    Bank: sum over products of P(hold) x (revenue at the expected balance - running cost),
+    minus :func:`cost_to_serve`. Retail: orders per month x expected order value x gross
+    margin of the category mix, minus :func:`cost_to_serve`.
+    """
+    domain = domain or domain_of(traits)
+    cost = cost_to_serve(traits, domain)
+    if domain == "bank":
+        total = np.zeros(len(traits))
+        for p in BANK_PRODUCTS:
+            rev = product_revenue(p.code, expected_balance(traits, p.code))
+            total += holding_probability(traits, p.code) * (rev - p.cost_month)
+        return total - cost
+    w = category_weights(traits)
+    margin = w @ np.array([c.gross_margin for c in RETAIL_CATEGORIES])
+    return _col(traits, "purchase_rate") * expected_order_value(traits) * margin - cost
+
+
+def survival(churn_hazard, months: int) -> np.ndarray:
+    """P(still a customer at the start of month ``t``), ``t = 0..months-1``, shape (n, months)."""
+    h = np.asarray(churn_hazard, dtype=np.float64)[:, None]
+    return (1.0 - h) ** np.arange(months)[None, :]
+
+
+def true_value(monthly_profit, churn_hazard, months: int) -> np.ndarray:
+    """Discounted expected profit over ``months``: ``sum_t profit S(t) / (1 + d)^t``."""
+    d = (1.0 + ANNUAL_DISCOUNT) ** (1.0 / 12.0) - 1.0
+    disc = (1.0 + d) ** -np.arange(months)
+    return np.asarray(monthly_profit, dtype=np.float64) * (survival(churn_hazard, months) @ disc)
+
+
+def seasonality(domain: str, month_of_year) -> np.ndarray:
+    """Relative activity by calendar month (1..12); mean 1 over the year.
+
+    Retail peaks in November-December and dips in January-February; the bank is flatter
+    (holiday spending in December, summer travel).
+    """
+    m = np.asarray(month_of_year, dtype=np.int64)
+    if domain == "retail":
+        table = np.array([0.80, 0.80, 0.95, 0.95, 1.00, 1.00, 0.95, 0.95, 1.00, 1.05, 1.25, 1.30])
+    else:
+        table = np.array([0.92, 0.90, 0.97, 0.98, 1.00, 1.05, 1.08, 1.06, 0.98, 0.98, 0.99, 1.09])
+    table = table / table.mean()
+    return table[m - 1]
+
+
+# -- campaigns -----------------------------------------------------------------------------
+def take_up_probability(
+    traits: pd.DataFrame,
+    product_code: str,
+    treated,
+    channel=None,
+    discount=0.0,
+) -> np.ndarray:
+    """P(customer takes up the offer of ``product_code``), with or without a contact.
+
+    Starts from ``response_treated`` (contacted) or ``response_base`` (not contacted) on the
+    logit scale and adds
+
+    * ``+2.4 (affinity - 0.5)`` for the offered product (bank) or category (retail);
+    * for contacted customers the channel's effect and ``+0.5`` when the channel matches the
+      preferred channel (phone is more persuasive, post less);
+    * ``+4 discount x price_sensitivity`` for a price discount (a fraction in [0, 1)).
+
+    Parameters
+    ----------
+    traits : DataFrame
+        Rows of ``customer_traits``.
+    product_code : str
+        Bank product code or retail category code.
+    treated : bool or array of bool
+        Whether each customer was contacted.
+    channel : str or array of str, optional
+        Campaign channel code (``email``, ``sms``, ``post``, ``phone``); ignored for
+        customers not contacted.
+    discount : float or array
+        Price discount of the offer.
+    """
+    n = len(traits)
+    treated = np.broadcast_to(np.asarray(treated, dtype=bool), (n,))
+    base = np.where(treated, _col(traits, "response_treated"), _col(traits, "response_base"))
+    z = logit(base) + 2.4 * (_col(traits, f"affinity_{product_code}") - 0.5)
+    if channel is not None:
+        ch = _as_str(channel, n)
+        pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
+        effect = np.zeros(n)
+        for c in CAMPAIGN_CHANNELS:
+            sel = ch == c.code
+            if sel.any():
+                effect[sel] = c.effect + 0.5 * np.isin(pref[sel], c.matches)
+        z = z + np.where(treated, effect, 0.0)
+    z = z + 4.0 * np.asarray(discount, dtype=np.float64) * _col(traits, "price_sensitivity")
+    return logistic(z)
+
+
+def contact_cost(channel) -> np.ndarray:
+    """Cost of one campaign contact by channel (currency units)."""
+    ch = np.atleast_1d(np.asarray(channel, dtype=object))
+    costs = {c.code: c.cost for c in CAMPAIGN_CHANNELS}
+    unknown = set(ch) - set(costs)
+    if unknown:
+        raise ValueError(f"unknown campaign channel {sorted(unknown)[0]!r}; use one of {tuple(costs)}")
+    return np.array([costs[c] for c in ch], dtype=np.float64)
+
+
+def open_probability(traits: pd.DataFrame, channel) -> np.ndarray:
+    """P(a contacted customer opens / notices the message): higher when the channel matches
+    the preferred one; phone calls are 'opened' when answered."""
+    n = len(traits)
+    ch = _as_str(channel, n)
+    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
+    base = {"email": 0.22, "sms": 0.45, "post": 0.35, "phone": 0.55}
+    p = np.array([base.get(c, 0.3) for c in ch])
+    match = np.array([p_ in _CAMPAIGN[c].matches if c in _CAMPAIGN else False for c, p_ in zip(ch, pref, strict=True)])
+    return np.clip(p * np.where(match, 1.5, 1.0), 0.0, 0.95)
+
+
+def click_probability(traits: pd.DataFrame, product_code: str) -> np.ndarray:
+    """P(an opened message is clicked / engaged with), rising with affinity for the offer."""
+    return np.clip(0.05 + 0.25 * _col(traits, f"affinity_{product_code}"), 0.0, 1.0)
+
+
+# -- churn and lifecycle ---------------------------------------------------------------------
+def churn_hazard(traits: pd.DataFrame, dissatisfied_contacts=0.0) -> np.ndarray:
+    """Monthly churn probability given the service experience.
+
+    The trait ``churn_hazard`` already includes the customer's latent service distress; each
+    dissatisfying service contact in the recent past multiplies the hazard by 1.5 (capped at
+    0.6). The core generator draws churn dates from the trait (the expected experience); the
+    service source makes dissatisfying contacts more frequent for distressed customers and
+    in the weeks before their true churn date, so the observed signal leads churn.
+    """
+    d = np.asarray(dissatisfied_contacts, dtype=np.float64)
+    return np.clip(_col(traits, "churn_hazard") * 1.5**d, 0.0, 0.6)
+
+
+def win_back_probability(traits: pd.DataFrame) -> np.ndarray:
+    """P(a churned customer returns within a year): low for distressed customers."""
+    return np.clip(
+        0.25 * (1.0 - _col(traits, "service_distress")) + 2.0 * _col(traits, "response_base"),
+        0.0,
+        0.9,
+    )
+
+
+# -- service -------------------------------------------------------------------------------
+def service_request_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """Expected service requests per month while a customer.
+
+    Bank: ``0.06 + 0.5 distress`` (≈ 2-3 a year). Retail: ``0.03 + 0.3 distress`` plus
+    ``0.06`` per order per month (tracking, returns, warranty).
+    """
+    domain = domain or domain_of(traits)
+    dist = _col(traits, "service_distress")
+    if domain == "bank":
+        return 0.06 + 0.5 * dist
+    return 0.03 + 0.3 * dist + 0.06 * _col(traits, "purchase_rate")
+
+
+def service_channel_probabilities(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """P(channel) of a service request, shape ``(n, 5)`` in the order of
+    ``catalogue.SERVICE_CHANNELS[domain]``: a base mix, with the channels that match the
+    preferred channel three times as likely."""
+    domain = domain or domain_of(traits)
+    chans = SERVICE_CHANNELS[domain]
+    base = np.array([0.30, 0.15, 0.15, 0.30, 0.10])
+    match = {
+        "web": ("web_self_service", "chat"),
+        "mobile": ("web_self_service", "chat"),
+        "email": ("email",),
+        "phone": ("phone",),
+        "branch": ("branch",),
+        "store": ("store",),
+    }
+    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
+    w = np.tile(base, (len(traits), 1))
+    for j, ch in enumerate(chans):
+        hit = np.array([ch in match[p] for p in CHANNELS[domain]])
+        pref_idx = pd.Categorical(pref, categories=CHANNELS[domain]).codes
+        w[:, j] *= np.where(hit[pref_idx], 3.0, 1.0)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def resolution_probability(traits: pd.DataFrame, channel) -> np.ndarray:
+    """P(a request is resolved at the first contact) by service channel, lower for
+    distressed customers (their problems are harder)."""
+    n = len(traits)
+    ch = _as_str(channel, n)
+    base = {"web_self_service": 0.6, "email": 0.75, "chat": 0.8, "phone": 0.85, "branch": 0.9,
+            "store": 0.9}
+    p = np.array([base.get(c, 0.75) for c in ch])
+    return np.clip(p * (1.0 - 0.35 * _col(traits, "service_distress")), 0.0, 1.0)
+
+
+def satisfaction_probability(traits: pd.DataFrame, resolved, preferred_channel=None) -> np.ndarray:
+    """P(the customer is satisfied with a request): ``logistic(1.2 + 1.6 resolved - 3.5
+    distress - 0.5 [not the preferred channel])``. ``preferred_channel`` is a bool array
+    (``None`` means unknown, no penalty)."""
+    z = 1.2 + 1.6 * np.asarray(resolved, dtype=np.float64) - 3.5 * _col(traits, "service_distress")
+    if preferred_channel is not None:
+        z = z - 0.5 * (~np.asarray(preferred_channel, dtype=bool))
+    return logistic(z)
+
+
+# -- web -----------------------------------------------------------------------------------
+def web_session_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """Expected web/app sessions per month: customers preferring web or mobile visit far more;
+    in retail sessions also grow with the order rate."""
+    domain = domain or domain_of(traits)
+    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
+    digital = np.isin(pref, ("web", "mobile"))
+    rate = 0.6 + 2.4 * digital
+    if domain == "retail":
+        rate = rate + 1.2 * _col(traits, "purchase_rate")
+    return rate
+
+
+def session_intent_probability(traits: pd.DataFrame, product_code: str | None = None) -> np.ndarray:
+    """P(a session shows purchase intent: product pages, pricing, checkout), from the
+    customer's affinity (for ``product_code``, or the largest one) and responsiveness."""
+    if product_code is None:
+        cols = [f"affinity_{c}" for c in affinity_codes(domain_of(traits))]
+        aff = traits[cols].to_numpy(dtype=np.float64).max(axis=1)
+    else:
+        aff = _col(traits, f"affinity_{product_code}")
+    return np.clip(0.05 + 0.25 * aff + 3.0 * _col(traits, "response_treated"), 0.0, 0.9)
+
+
+def distress_probability(traits: pd.DataFrame) -> np.ndarray:
+    """P(a session shows distress: repeated FAQ/support/tracking pages, many page views),
+    ``0.02 + 0.3 service_distress``."""
+    return np.clip(0.02 + 0.3 * _col(traits, "service_distress"), 0.0, 1.0)
+
+
+# -- sales ---------------------------------------------------------------------------------
+def lead_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
+    """Expected sales leads per month (bank: loans, mortgages, investments for wealthier,
+    interested customers; retail: large electronics/home/furniture orders)."""
+    domain = domain or domain_of(traits)
+    if domain == "bank":
+        aff = (_col(traits, "affinity_mortgage") + _col(traits, "affinity_investment_fund")
+               + _col(traits, "affinity_personal_loan")) / 3.0
+    else:
+        aff = (_col(traits, "affinity_electronics") + _col(traits, "affinity_home_garden")) / 2.0
+    return 0.004 + 0.02 * aff * np.sqrt(_col(traits, "wealth"))
+
+
+_STAGE_BASE = {
+    "prospecting": 0.60,
+    "initiating_contact": 0.70,
+    "identifying_needs": 0.75,
+    "presenting_offer": 0.60,
+    "managing_objections": 0.55,
+    "closing": 0.50,
+}
+
+
+def stage_conversion_probability(
+    traits: pd.DataFrame, stage: str, product_code: str | None = None
+) -> np.ndarray:
+    """P(a lead in ``stage`` moves on to the next stage; for ``closing``: the deal is won).
+
+    A stage base rate (0.60, 0.70, 0.75, 0.60, 0.55, 0.50 for the six stages) on the logit
+    scale plus ``1.8 (affinity - 0.5)`` for the product and ``+0.6`` standardised
+    responsiveness; price-sensitive customers fall out at ``managing_objections`` and
+    ``closing``.
+    """
+    if stage not in _STAGE_BASE:
+        raise ValueError(f"unknown sales stage {stage!r}; use one of {SALES_STAGES}")
+    z = logit(_STAGE_BASE[stage]) + np.zeros(len(traits))
+    if product_code is not None:
+        z = z + 1.8 * (_col(traits, f"affinity_{product_code}") - 0.5)
+    resp = logit(_col(traits, "response_treated"))
+    z = z + 0.6 * (resp + 4.5) / 1.3
+    if stage in ("managing_objections", "closing"):
+        z = z - 1.2 * (_col(traits, "price_sensitivity") - 0.5)
+    return logistic(z)
+
+
+def objection_probabilities(traits: pd.DataFrame, product_code: str | None = None) -> np.ndarray:
+    """P(objection type) when objections are raised, shape ``(n, 5)`` in the order of
+    :data:`OBJECTIONS`: price grows with price sensitivity, no_need with low affinity, trust
+    with service distress."""
+    ps = _col(traits, "price_sensitivity")
+    dist = _col(traits, "service_distress")
+    if product_code is None:
+        aff = np.full(len(traits), 0.5)
+    else:
+        aff = _col(traits, f"affinity_{product_code}")
+    w = np.column_stack([0.2 + 1.2 * ps, 0.2 + 1.0 * (1 - aff), np.full(len(traits), 0.35),
+                         0.1 + 1.0 * dist, np.full(len(traits), 0.25)])
+    return w / w.sum(axis=1, keepdims=True)

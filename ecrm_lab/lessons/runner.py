@@ -118,8 +118,11 @@ def _execute(
                     cwd=str(cwd),
                     execution_timeout=timeout,
                     language="python",
-                    # local IPC sockets instead of unencrypted TCP on localhost
-                    config=Config({"KernelManager": {"transport": "ipc"}}),
+                    # private IPC sockets (in this run's temporary directory) instead of
+                    # unencrypted TCP on localhost; concurrent runs never share them
+                    config=Config(
+                        {"KernelManager": {"transport": "ipc", "ip": str(Path(work) / "kernel")}}
+                    ),
                 )
             except PapermillExecutionError as exc:
                 raise LessonFailed(

@@ -12,12 +12,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .exceptions import EcrmLabError
+from .exceptions import EcrmLabError, LessonFailed
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
 #: modules whose ``register(subparsers)`` adds subcommands, in the order of ``--help``
-COMMAND_MODULES = ("ecrm_lab.lessons.cli",)
+COMMAND_MODULES = (
+    "ecrm_lab.lessons.cli",
+    "ecrm_lab.lifecycle.cli",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except LessonFailed as exc:  # the lesson ran and failed: not a usage error
+        print(f"ecrm-lab: error: {exc}", file=sys.stderr)
+        return 1
     except EcrmLabError as exc:
         print(f"ecrm-lab: error: {exc}", file=sys.stderr)
         return 2

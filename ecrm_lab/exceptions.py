@@ -13,6 +13,7 @@ __all__ = [
     "SchemaError",
     "NotFittedError",
     "ConvergenceError",
+    "LessonFailed",
 ]
 
 
@@ -42,3 +43,7 @@ class NotFittedError(EcrmLabError, ValueError, AttributeError):
 
 class ConvergenceError(EcrmLabError, RuntimeError):
     """An optimisation did not converge; the message says what was tried."""
+
+
+class LessonFailed(EcrmLabError):
+    """A lesson notebook raised an error while executing; the message names the cell."""

@@ -26,7 +26,7 @@ import nbformat
 
 from .._io import READ_LOG_ENV, atomic_path, sha256_file
 from .._validation import Param, unknown_param_error
-from ..exceptions import EcrmLabError, InvalidParameterError
+from ..exceptions import InvalidParameterError, LessonFailed
 from . import package_versions
 from .notebooks import normalise, read_script, sync_parameters, write_notebook
 from .registry import LESSONS, Lesson, get_lesson
@@ -44,10 +44,6 @@ __all__ = [
 ]
 
 DEFAULT_KERNEL = "python3"
-
-
-class LessonFailed(EcrmLabError):
-    """A lesson raised an error while executing; the message names the cell."""
 
 
 @dataclass(frozen=True)

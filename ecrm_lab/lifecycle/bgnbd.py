@@ -38,6 +38,7 @@ from ._common import (
     fit_log_scale,
     observed_information_se,
     params_table,
+    vdot,
 )
 
 __all__ = ["BGNBD"]
@@ -88,7 +89,7 @@ def _loglik(theta: np.ndarray, d: _Data, with_grad: bool = True):
     l1 = b1[inv] - rx * la_t
     l2 = b2[inv] - rx * la_tx
     lse = np.logaddexp(l1, l2)
-    ll = float(d.wx @ const_x + d.w @ lse)
+    ll = vdot(d.wx, const_x) + vdot(d.w, lse)
     if not with_grad:
         return ll
     w1 = np.exp(l1 - lse)
@@ -96,17 +97,19 @@ def _loglik(theta: np.ndarray, d: _Data, with_grad: bool = True):
     ww1, ww2 = d.w * w1, d.w * w2
     s1 = np.bincount(inv, weights=ww1, minlength=ux.size)
     s2 = np.bincount(inv, weights=ww2, minlength=ux.size)
-    d_r = d.wx @ (psi(r + ux) - psi(r) + np.log(alpha)) - ww1 @ la_t - ww2 @ la_tx
-    d_alpha = d.wx.sum() * r / alpha - (ww1 * rx) @ (1.0 / (alpha + d.T)) - (ww2 * rx) @ (
-        1.0 / (alpha + d.tx)
+    d_r = vdot(d.wx, psi(r + ux) - psi(r) + np.log(alpha)) - vdot(ww1, la_t) - vdot(ww2, la_tx)
+    d_alpha = (
+        d.wx.sum() * r / alpha
+        - vdot(ww1 * rx, 1.0 / (alpha + d.T))
+        - vdot(ww2 * rx, 1.0 / (alpha + d.tx))
     )
     psi_ab = psi(a + b)
     psi_abx = psi(a + b + ux)
-    d_a = s1 @ (psi_ab - psi_abx)
-    d_b = s1 @ (psi(b + ux) - psi_abx - psi(b) + psi_ab)
+    d_a = vdot(s1, psi_ab - psi_abx)
+    d_b = vdot(s1, psi(b + ux) - psi_abx - psi(b) + psi_ab)
     if pos.any():
-        d_a += s2[pos] @ (psi(a + 1.0) - psi_abx[pos] - psi(a) + psi_ab)
-        d_b += s2[pos] @ (psi(b + ux[pos] - 1.0) - psi_abx[pos] - psi(b) + psi_ab)
+        d_a += vdot(s2[pos], psi(a + 1.0) - psi_abx[pos] - psi(a) + psi_ab)
+        d_b += vdot(s2[pos], psi(b + ux[pos] - 1.0) - psi_abx[pos] - psi(b) + psi_ab)
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 
@@ -249,7 +252,7 @@ class BGNBD:
         self._set_params(theta, se, cov)
         self.log_likelihood_ = float(_loglik(theta, data, with_grad=False))
         self.n_customers_ = int(round(wsum))
-        ll_shift = -np.log(scale) * float(w @ x)  # Jacobian of the time rescaling
+        ll_shift = -np.log(scale) * vdot(w, x)  # Jacobian of the time rescaling
         self.fit_attempts_ = tuple(_rescale_attempt(a, scale, wsum, ll_shift) for a in attempts)
         return self
 
@@ -333,6 +336,43 @@ class BGNBD:
         h = hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
         bracket = -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + np.log(h))
         return (a + b - 1.0) / (a - 1.0) * bracket
+
+    def probability_of_purchases(self, x, t) -> np.ndarray:
+        """P(X(t) = x): probability that a new customer makes ``x`` repeat purchases in ``t``.
+
+        Fader, Hardie & Lee (2005, eq. 8), written with the negative binomial distribution
+        ``NB(r, alpha / (alpha + t))`` of purchase counts of a customer who never drops out::
+
+            B(a, b+x)/B(a, b) * NB.pmf(x) + [x>0] B(a+1, b+x-1)/B(a, b) * NB.sf(x-1)
+
+        ``x`` and ``t`` broadcast against each other (any shapes).
+        """
+        from scipy.stats import nbinom
+
+        check_fitted(self, "params_")
+        where = "BGNBD.probability_of_purchases"
+        xs = np.atleast_1d(np.asarray(x, dtype=float))
+        ts = np.atleast_1d(np.asarray(t, dtype=float))
+        if not (np.isfinite(xs).all() and np.isfinite(ts).all()):
+            raise DataError(f"{where}: x and t must be finite numbers.")
+        if ((xs < 0) | (xs != np.round(xs))).any():
+            raise DataError(f"{where}: x must be whole numbers >= 0.")
+        if (ts < 0).any():
+            raise DataError(f"{where}: t must be >= 0.")
+        try:
+            xs, ts = (np.array(v) for v in np.broadcast_arrays(xs, ts))
+        except ValueError:
+            raise DataError(f"{where}: x {xs.shape} and t {ts.shape} do not broadcast.") from None
+        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        q = alpha / (alpha + ts)
+        lab = betaln(a, b)
+        out = np.exp(betaln(a, b + xs) - lab) * nbinom.pmf(xs, r, q)
+        pos = xs > 0
+        if pos.any():
+            out[pos] += np.exp(betaln(a + 1.0, b + xs[pos] - 1.0) - lab) * nbinom.sf(
+                xs[pos] - 1, r, q[pos]
+            )
+        return out
 
     # -- simulation ---------------------------------------------------------------------
     def sample(

@@ -36,13 +36,13 @@ from .._random import RandomState, check_random_state
 from .._validation import Interval, check_param
 from ..exceptions import DataError
 from ._common import (
-    FitAttempt,
     as_1d_float,
     check_fit_options,
     check_fitted,
     fit_log_scale,
     observed_information_se,
     params_table,
+    vdot,
 )
 
 __all__ = ["GammaGamma"]
@@ -78,19 +78,19 @@ def _loglik(theta: np.ndarray, x, log_x, m, log_m, ux, inv, cx, with_grad: bool 
     pux = p * ux
     lv_xm = np.log(v + x * m)
     px = p * x
-    ll = float(
-        cx @ (gammaln(pux + q) - gammaln(pux))
+    ll = (
+        vdot(cx, gammaln(pux + q) - gammaln(pux))
         + cx.sum() * (q * np.log(v) - gammaln(q))
-        + px @ (log_x + log_m)
+        + vdot(px, log_x + log_m)
         - log_m.sum()
-        - (px + q) @ lv_xm
+        - vdot(px + q, lv_xm)
     )
     if not with_grad:
         return ll
     psi_diff = psi(pux + q)
-    d_p = (cx * ux) @ (psi_diff - psi(pux)) + x @ (log_x + log_m - lv_xm)
-    d_q = cx @ psi_diff + cx.sum() * (np.log(v) - psi(q)) - lv_xm.sum()
-    d_v = cx.sum() * q / v - (px + q) @ (1.0 / (v + x * m))
+    d_p = vdot(cx * ux, psi_diff - psi(pux)) + vdot(x, log_x + log_m - lv_xm)
+    d_q = vdot(cx, psi_diff) + cx.sum() * (np.log(v) - psi(q)) - lv_xm.sum()
+    d_v = cx.sum() * q / v - vdot(px + q, 1.0 / (v + x * m))
     return ll, np.array([d_p, d_q, d_v])
 
 

@@ -26,11 +26,10 @@ the holdout to check predictions against.
 ...     "amount": [10.0, 5.0, 20.0, 7.0],
 ... })
 >>> s = rfm_summary(log, "customer", "date", "amount", calibration_end="2024-01-15")
->>> s.table[["frequency", "recency", "T", "monetary_value"]]
-          frequency  recency     T  monetary_value
-customer
-a                 1      7.0  14.0            20.0
-b                 0      0.0  10.0             0.0
+>>> s.table.loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist()
+[1.0, 7.0, 14.0, 20.0]
+>>> s.table.loc["b", ["frequency", "recency", "T", "monetary_value"]].tolist()
+[0.0, 0.0, 10.0, 0.0]
 """
 
 from __future__ import annotations
@@ -233,8 +232,8 @@ def rfm_summary(
         check_param(amount_col, "amount_col", where, str)
     if date_format is not None:
         check_param(date_format, "date_format", where, str)
-    cal_end = None if calibration_end is None else _timestamp(
-        calibration_end, "calibration_end", where
+    cal_end = (
+        None if calibration_end is None else _timestamp(calibration_end, "calibration_end", where)
     )
     hold_end = None if holdout_end is None else _timestamp(holdout_end, "holdout_end", where)
     if hold_end is not None and cal_end is not None and hold_end <= cal_end:
@@ -248,7 +247,9 @@ def rfm_summary(
     check_not_empty(transactions, where)
     n_missing_id = int(transactions[customer_col].isna().sum())
     if n_missing_id:
-        raise DataError(f"{where}: column {customer_col!r} has {n_missing_id} missing customer ids.")
+        raise DataError(
+            f"{where}: column {customer_col!r} has {n_missing_id} missing customer ids."
+        )
     day = parse_dates(transactions[date_col], date_col, where, date_format).dt.normalize()
     data = pd.DataFrame({"customer": transactions[customer_col].to_numpy(), "day": day.to_numpy()})
     if amount_col is not None:
@@ -284,6 +285,8 @@ def rfm_summary(
             f"{where}: calibration_end {cal_end.date()} is before the first transaction "
             f"({first_day.date()}); there is nothing to calibrate on."
         )
+    first_any = data.groupby("customer", sort=False, observed=True)["day"].min()
+    n_excluded = int((first_any > cal_end).sum())
     end = hold_end if hold_end is not None else cal_end
     data = data[data["day"] <= end]
     n_transactions = len(data)
@@ -296,7 +299,6 @@ def rfm_summary(
         daily = data.drop_duplicates(["customer", "day"]).sort_values(["customer", "day"])
     first = daily.groupby("customer", sort=True, observed=True)["day"].min()
     cohort = first.index[first <= cal_end]
-    n_excluded = int(len(first) - len(cohort))
     if len(cohort) == 0:
         raise DataError(
             f"{where}: no customer made a first purchase on or before calibration_end "

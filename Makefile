@@ -4,10 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LOCK   := requirements-lock.txt
-# the venv's own kernel, a non-interactive plotting backend, no debugger noise
+# the venv's own kernel first, no debugger noise
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 
 .PHONY: help venv run test test-fast lab render bench lint format lock clean
 
@@ -33,7 +32,7 @@ run: $(STAMP)
 	@echo "Done. Open runs/latest/index.html (executed notebooks, HTML pages and manifest.json are in runs/latest/)."
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest -n 2 --dist loadfile tests notebooks/[0-9]*.ipynb --nbval-lax --nbval-current-env -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 tests -m "not notebooks" -p no:cacheprovider

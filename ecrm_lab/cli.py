@@ -19,7 +19,13 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 #: modules whose ``register(subparsers)`` adds subcommands, in the order of ``--help``
 COMMAND_MODULES = (
     "ecrm_lab.lessons.cli",
+    "ecrm_lab.world.cli",
+    "ecrm_lab.warehouse.cli",
     "ecrm_lab.lifecycle.cli",
+    "ecrm_lab.mining.cli",
+    "ecrm_lab.grading.cli",
+    "ecrm_lab.engines.cli",
+    "ecrm_lab.operational.cli",
 )
 
 

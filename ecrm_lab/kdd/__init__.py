@@ -47,7 +47,15 @@ from .mining import TASKS, Mining
 from .preprocessing import Preprocessing
 from .process import LEDGER_COLUMNS, KDDProcess, KDDResult, holdout_split
 from .selection import Selection, select
-from .transformation import AGGREGATIONS, SCALERS, Aggregate, OneHot, RFMWindows, Scale, Transformation
+from .transformation import (
+    AGGREGATIONS,
+    SCALERS,
+    Aggregate,
+    OneHot,
+    RFMWindows,
+    Scale,
+    Transformation,
+)
 
 __all__ = [
     "STAGES",

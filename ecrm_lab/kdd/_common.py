@@ -65,16 +65,24 @@ class KDDContext:
         The column that identifies the entity (e.g. ``customer_id``); never transformed.
     tables : mapping of str to DataFrame
         Side tables (e.g. ``"transactions"``) that feature steps aggregate onto the frame.
+    group_column : str, optional
+        The entity the rows belong to when rows are events (e.g. ``customer_id`` for one row
+        per campaign contact): the holdout split keeps a group's rows together.
     """
 
     target: str | None = None
     id_column: str | None = None
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    group_column: str | None = None
 
     @property
     def protected(self) -> tuple[str, ...]:
-        """Columns no step may alter: the id and the target."""
-        return tuple(c for c in (self.id_column, self.target) if c is not None)
+        """Columns no step may alter or learn from: the id, the group and the target."""
+        return tuple(
+            dict.fromkeys(
+                c for c in (self.id_column, self.group_column, self.target) if c is not None
+            )
+        )
 
     def table(self, name: str, where: str) -> pd.DataFrame:
         """The side table ``name`` or a :class:`DataError` listing the available ones."""
@@ -189,9 +197,7 @@ class Step(BaseEstimator, abc.ABC):
         """Transform ``frame`` with what was learned in :meth:`fit`."""
         return self.apply(frame, context).frame
 
-    def fit_transform(
-        self, frame: pd.DataFrame, context: KDDContext | None = None
-    ) -> pd.DataFrame:
+    def fit_transform(self, frame: pd.DataFrame, context: KDDContext | None = None) -> pd.DataFrame:
         """``fit(frame).transform(frame)``."""
         return self.fit(frame, context).transform(frame, context)
 

@@ -20,7 +20,10 @@ from .._validation import Interval, check_param
 from ..exceptions import DataError
 from ._common import Change, KDDContext, Step, StepOutput
 
-__all__ = ["Interpretation", "Evaluation", "gains_table"]
+__all__ = ["Interpretation", "Evaluation", "gains_table", "IMPORTANCE"]
+
+#: where the interpretation step takes the strongest signals from
+IMPORTANCE = ("auto", "model", "permutation")
 
 _WHERE = "Interpretation"
 
@@ -59,7 +62,7 @@ def gains_table(y_true: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.D
     return g
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Evaluation(Result):
     """What the interpretation step found.
 
@@ -74,7 +77,8 @@ class Evaluation(Result):
     gains : DataFrame
         Decile gains table on the holdout (classification / deviation detection with labels).
     importance : DataFrame
-        The model's feature weights, largest first (may be empty).
+        ``feature``, ``weight``, ``magnitude``, ``source`` (model weight or permutation),
+        strongest first (may be empty).
     scored : DataFrame
         The holdout predictions, joined with the truth column when one was given.
     truth_column : str or None
@@ -125,6 +129,14 @@ class Interpretation(Step):
         The share of best-scored rows a campaign would contact (for lift and capture).
     n_findings : int
         How many features to name among the strongest signals.
+    importance : {'auto', 'model', 'permutation'} or None
+        Where the strongest signals come from: the model's own weights (``coef_`` or
+        ``feature_importances_``), permutation importance on the holdout (how much the
+        holdout score drops when a feature's values are shuffled; 5 repeats, seeded), or
+        ``'auto'``: the model's weights when it has them, else permutation.
+    n_bootstrap : int
+        Bootstrap resamples of the holdout for the 95 % interval of the AUC (0: none). With
+        few positives in the holdout the AUC is uncertain; the interval says how much.
     """
 
     stage = "interpretation"
@@ -135,10 +147,16 @@ class Interpretation(Step):
         truth_column: str | None = None,
         top_fraction: float = 0.1,
         n_findings: int = 3,
+        importance: str | None = "auto",
+        n_bootstrap: int = 200,
     ) -> None:
         self.truth_column = truth_column
         self.top_fraction = top_fraction
         self.n_findings = n_findings
+        self.importance = importance
+        self.n_bootstrap = n_bootstrap
+        check_param(n_bootstrap, "n_bootstrap", _WHERE, int, interval=Interval(0, 100_000))
+        check_param(importance, "importance", _WHERE, str, choices=IMPORTANCE, nullable=True)
         check_param(truth_column, "truth_column", _WHERE, str, nullable=True)
         check_param(top_fraction, "top_fraction", _WHERE, float, interval=Interval(0, 1, "right"))
         check_param(n_findings, "n_findings", _WHERE, int, interval=Interval(0, 50))
@@ -222,7 +240,7 @@ class Interpretation(Step):
         else:
             rows.append(("n_patterns", float(len(predictions)), "holdout", "patterns found"))
             findings.append(f"The mining step found {len(predictions)} patterns.")
-        importance = mining.importance() if mining is not None and hasattr(mining, "importance") else pd.DataFrame()
+        importance = self._importance(mining, features, ctx, task)
         if len(importance) and self.n_findings:
             findings.append(self._importance_text(importance, task))
         metrics = pd.DataFrame(rows, columns=["metric", "value", "against", "meaning"])
@@ -235,6 +253,67 @@ class Interpretation(Step):
             scored=scored,
             truth_column=tcol,
             target=ctx.target,
+        )
+
+    def _auc_interval(self, y: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+        """Percentile bootstrap interval of the AUC (seeded, so the same data give the same)."""
+        if not self.n_bootstrap:
+            return np.nan, np.nan
+        rng = np.random.default_rng(0)
+        n = len(y)
+        values = []
+        for _ in range(self.n_bootstrap):
+            idx = rng.integers(0, n, n)
+            yy = y[idx]
+            if 0 < yy.sum() < n:
+                values.append(skm.roc_auc_score(yy, s[idx]))
+        if not values:
+            return np.nan, np.nan
+        lo, hi = np.quantile(values, [0.025, 0.975])
+        return float(lo), float(hi)
+
+    def _importance(
+        self, mining: Any, features: pd.DataFrame | None, ctx, task: str
+    ) -> pd.DataFrame:
+        empty = pd.DataFrame({"feature": [], "weight": [], "magnitude": []})
+        if self.importance is None or mining is None or not hasattr(mining, "importance"):
+            return empty
+        if self.importance in ("auto", "model"):
+            table = mining.importance().assign(source="model weight")
+            if len(table) or self.importance == "model":
+                return table
+        if (
+            features is None
+            or task not in ("classification", "regression")
+            or ctx.target is None
+            or ctx.target not in features.columns
+        ):
+            return empty
+        from sklearn.inspection import permutation_importance
+
+        X = mining._matrix(features, mining.features_)
+        y = features[ctx.target].to_numpy()
+        scoring = "r2"
+        if task == "classification":
+            if len(np.unique(y)) < 2:
+                return empty
+            scoring = "roc_auc" if len(np.unique(y)) == 2 else "accuracy"
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):  # many small predictions: threads only get in the way
+            result = permutation_importance(
+                mining.model_, X, y, scoring=scoring, n_repeats=5, random_state=0
+            )
+        table = pd.DataFrame(
+            {
+                "feature": mining.features_,
+                "weight": result.importances_mean,
+                "magnitude": np.abs(result.importances_mean),
+                "source": f"permutation ({scoring} drop)",
+            }
+        )
+        return table.sort_values(["weight", "feature"], ascending=[False, True]).reset_index(
+            drop=True
         )
 
     @staticmethod
@@ -252,6 +331,12 @@ class Interpretation(Step):
 
     def _importance_text(self, importance: pd.DataFrame, task: str) -> str:
         top = importance.head(self.n_findings)
+        if str(importance["source"].iloc[0]).startswith("permutation"):
+            names = ", ".join(map(str, top["feature"]))
+            return (
+                "The features whose shuffling hurts the holdout score most (permutation "
+                f"importance) are {names}."
+            )
         signed = task in ("classification", "regression") and (importance["weight"] < 0).any()
         parts = []
         for f, w in zip(top["feature"], top["weight"], strict=True):
@@ -266,6 +351,7 @@ class Interpretation(Step):
         positive = getattr(mining, "positive_", None)
         if positive is None:
             positive = True if pd.api.types.is_bool_dtype(y_raw) else sorted(y_raw.unique())[-1]
+        positive = positive.item() if isinstance(positive, np.generic) else positive
         y = (y_raw == positive).to_numpy(dtype=int)
         n = len(y)
         base = float(y.mean())
@@ -274,10 +360,20 @@ class Interpretation(Step):
         pred = (scored["prediction"] == positive).to_numpy(dtype=int)
         rows.append(("accuracy", skm.accuracy_score(y, pred), "holdout", "share classified right"))
         rows.append(
-            ("precision", skm.precision_score(y, pred, zero_division=0), "holdout", "of predicted positives, share right")
+            (
+                "precision",
+                skm.precision_score(y, pred, zero_division=0),
+                "holdout",
+                "of predicted positives, share right",
+            )
         )
         rows.append(
-            ("recall", skm.recall_score(y, pred, zero_division=0), "holdout", "of true positives, share found")
+            (
+                "recall",
+                skm.recall_score(y, pred, zero_division=0),
+                "holdout",
+                "of true positives, share found",
+            )
         )
         gains = pd.DataFrame()
         have_both = 0 < y.sum() < n
@@ -285,17 +381,39 @@ class Interpretation(Step):
             s = scored["score"].to_numpy(float)
             auc = skm.roc_auc_score(y, s)
             rows.append(("roc_auc", auc, "holdout", "P(score of a positive > score of a negative)"))
-            rows.append(("average_precision", skm.average_precision_score(y, s), "holdout", "area under precision-recall"))
+            lo, hi = self._auc_interval(y, s)
+            if self.n_bootstrap:
+                rows.append(("roc_auc_low", lo, "holdout", "2.5 % bootstrap quantile of the AUC"))
+                rows.append(("roc_auc_high", hi, "holdout", "97.5 % bootstrap quantile of the AUC"))
+            rows.append(
+                (
+                    "average_precision",
+                    skm.average_precision_score(y, s),
+                    "holdout",
+                    "area under precision-recall",
+                )
+            )
             k = max(1, int(round(self.top_fraction * n)))
             top = np.argsort(-s, kind="stable")[:k]
             top_rate = float(y[top].mean())
             lift = top_rate / base
-            rows.append((f"rate_top_{self.top_fraction:g}", top_rate, "holdout", f"positive rate among the top {_pct(self.top_fraction)} by score"))
-            rows.append((f"lift_top_{self.top_fraction:g}", lift, "holdout", "top rate / base rate"))
+            rows.append(
+                (
+                    f"rate_top_{self.top_fraction:g}",
+                    top_rate,
+                    "holdout",
+                    f"positive rate among the top {_pct(self.top_fraction)} by score",
+                )
+            )
+            rows.append(
+                (f"lift_top_{self.top_fraction:g}", lift, "holdout", "top rate / base rate")
+            )
             gains = gains_table(y, s)
             findings.append(
-                f"On {n} held-out rows the model ranks a random positive above a random negative "
-                f"{_pct(auc)} of the time (ROC AUC {auc:.3f}; 50 % is guessing)."
+                f"On {n} held-out rows ({int(y.sum())} positive) the model ranks a random positive "
+                f"above a random negative {_pct(auc)} of the time (ROC AUC {auc:.3f}"
+                + (f", 95 % interval {lo:.2f}-{hi:.2f}" if self.n_bootstrap else "")
+                + "; 50 % is guessing)."
             )
             findings.append(
                 f"Targeting the top {_pct(self.top_fraction)} by score reaches a rate of "
@@ -306,20 +424,36 @@ class Interpretation(Step):
                 ok = scored["truth"].notna().to_numpy()
                 t = pd.to_numeric(scored["truth"], errors="coerce").to_numpy(float)
                 rho = float(spearmanr(s[ok], t[ok]).statistic)
-                rows.append(("spearman_with_truth", rho, "truth", f"rank correlation of score with true {tcol}"))
+                rows.append(
+                    (
+                        "spearman_with_truth",
+                        rho,
+                        "truth",
+                        f"rank correlation of score with true {tcol}",
+                    )
+                )
                 oracle = skm.roc_auc_score(y[ok], t[ok]) if 0 < y[ok].sum() < ok.sum() else np.nan
                 rows.append(("oracle_auc", oracle, "truth", f"AUC if the true {tcol} were known"))
                 rows.append(("oracle_gap", oracle - auc, "truth", "oracle AUC minus model AUC"))
                 true_top = set(np.argsort(-np.where(ok, t, -np.inf), kind="stable")[:k])
                 overlap = len(true_top & set(top)) / k
-                rows.append((f"truth_top_overlap_{self.top_fraction:g}", overlap, "truth", f"share of the model's top {_pct(self.top_fraction)} also in the true top"))
+                rows.append(
+                    (
+                        f"truth_top_overlap_{self.top_fraction:g}",
+                        overlap,
+                        "truth",
+                        f"share of the model's top {_pct(self.top_fraction)} also in the true top",
+                    )
+                )
                 findings.append(
                     f"Against the planted truth: the scores rank customers like the true {tcol} "
                     f"(Spearman {rho:.2f}); knowing the truth itself would give AUC {oracle:.3f}, "
                     f"so the model is {oracle - auc:.3f} short of the best possible."
                 )
         elif not have_both:
-            findings.append(f"The holdout has only one class of {ctx.target}; AUC cannot be computed.")
+            findings.append(
+                f"The holdout has only one class of {ctx.target}; AUC cannot be computed."
+            )
         return gains
 
     def _regression(self, scored, ctx, rows, findings, tcol) -> None:
@@ -351,24 +485,41 @@ class Interpretation(Step):
     def _segmentation(self, scored, features, mining, rows, findings, tcol) -> None:
         labels = scored["cluster"].to_numpy()
         sizes = pd.Series(labels).value_counts().sort_index()
-        rows.append(("n_segments", float(len(sizes)), "holdout", "segments found among holdout rows"))
-        rows.append(("largest_share", float(sizes.max() / len(labels)), "holdout", "share of the largest segment"))
+        rows.append(
+            ("n_segments", float(len(sizes)), "holdout", "segments found among holdout rows")
+        )
+        rows.append(
+            (
+                "largest_share",
+                float(sizes.max() / len(labels)),
+                "holdout",
+                "share of the largest segment",
+            )
+        )
         if features is not None and mining is not None and 1 < len(sizes) < len(labels):
             X = features.loc[:, mining.features_].to_numpy(float)
             sil = skm.silhouette_score(X[:5000], labels[:5000])
             rows.append(("silhouette", sil, "holdout", "cohesion vs separation in [-1, 1]"))
-            findings.append(f"The {len(sizes)} segments have a silhouette of {sil:.2f} on the holdout.")
+            findings.append(
+                f"The {len(sizes)} segments have a silhouette of {sil:.2f} on the holdout."
+            )
         if tcol is not None:
             ok = scored["truth"].notna().to_numpy()
             ari = skm.adjusted_rand_score(scored["truth"].astype(str)[ok], labels[ok])
-            rows.append(("adjusted_rand_index", ari, "truth", f"agreement with the true {tcol} (1 = same)"))
+            rows.append(
+                ("adjusted_rand_index", ari, "truth", f"agreement with the true {tcol} (1 = same)")
+            )
             findings.append(f"Agreement with the planted {tcol}: adjusted Rand index {ari:.2f}.")
 
     def _deviation(self, scored, rows, findings, tcol) -> pd.DataFrame:
         flagged = scored["is_anomaly"].to_numpy(bool)
         rows.append(("n_holdout", float(len(flagged)), "holdout", "rows never seen in training"))
-        rows.append(("share_flagged", float(flagged.mean()), "holdout", "share flagged as anomalies"))
-        findings.append(f"{int(flagged.sum())} of {len(flagged)} held-out rows are flagged as unusual.")
+        rows.append(
+            ("share_flagged", float(flagged.mean()), "holdout", "share flagged as anomalies")
+        )
+        findings.append(
+            f"{int(flagged.sum())} of {len(flagged)} held-out rows are flagged as unusual."
+        )
         if tcol is None:
             return pd.DataFrame()
         ok = scored["truth"].notna().to_numpy()
@@ -378,8 +529,22 @@ class Interpretation(Step):
         top = np.argsort(-s, kind="stable")[:k]
         prec = float(t[top].mean())
         rec = float(t[top].sum() / t.sum()) if t.sum() else np.nan
-        rows.append((f"precision_top_{self.top_fraction:g}", prec, "truth", f"share of true {tcol} among the top {_pct(self.top_fraction)}"))
-        rows.append((f"recall_top_{self.top_fraction:g}", rec, "truth", f"share of all true {tcol} found in the top"))
+        rows.append(
+            (
+                f"precision_top_{self.top_fraction:g}",
+                prec,
+                "truth",
+                f"share of true {tcol} among the top {_pct(self.top_fraction)}",
+            )
+        )
+        rows.append(
+            (
+                f"recall_top_{self.top_fraction:g}",
+                rec,
+                "truth",
+                f"share of all true {tcol} found in the top",
+            )
+        )
         findings.append(
             f"Of the {k} most unusual rows {_pct(prec)} are truly {tcol}; they hold {_pct(rec)} of all "
             f"true {tcol}."

@@ -50,7 +50,9 @@ class Mining(Step):
         (and optionally ``predict_proba`` / ``score_samples``), or — for pattern tasks such as
         link analysis — a DataFrame or result object with ``summary()`` holding the patterns.
     features : sequence of str, optional
-        Feature columns; default every column except the id and the target.
+        Feature columns; default every column except the id, group and target columns and
+        date columns (dates are context, such as a row's as-of date; turn them into features
+        in the Transformation step).
     task : str, optional
         One of :data:`TASKS`; default read from the estimator.
 
@@ -138,7 +140,11 @@ class Mining(Step):
         features = (
             list(self.features)
             if self.features is not None
-            else [c for c in frame.columns if c not in ctx.protected]
+            else [
+                c
+                for c in frame.columns
+                if c not in ctx.protected and not pd.api.types.is_datetime64_any_dtype(frame[c])
+            ]
         )
         if not features:
             raise DataError(f"{_WHERE}: there are no feature columns left to learn from.")

@@ -182,13 +182,17 @@ class Preprocessing(Step):
             dup = frame.duplicated(subset=[ctx.id_column], keep="first")
             if dup.any():
                 changes.append(
-                    Change("removed repeated ids (kept the first row)", int(dup.sum()), ctx.id_column)
+                    Change(
+                        "removed repeated ids (kept the first row)", int(dup.sum()), ctx.id_column
+                    )
                 )
                 frame = frame.loc[~dup]
         if self.drop_missing_target and ctx.target is not None and ctx.target in frame.columns:
             na = frame[ctx.target].isna()
             if na.any():
-                changes.append(Change("removed rows with a missing target", int(na.sum()), ctx.target))
+                changes.append(
+                    Change("removed rows with a missing target", int(na.sum()), ctx.target)
+                )
                 frame = frame.loc[~na]
         return frame, changes
 
@@ -290,9 +294,8 @@ class Preprocessing(Step):
                 if isinstance(s.dtype, pd.CategoricalDtype) and value not in s.cat.categories:
                     s = s.cat.add_categories([value])
                 frame[col] = s.fillna(value)
-                how = (
-                    f"with {rule} {_num(value) if is_num else repr(value)}"
-                    + (" learned on the training rows" if rule != "constant" else "")
+                how = f"with {rule} {_num(value) if is_num else repr(value)}" + (
+                    " learned on the training rows" if rule != "constant" else ""
                 )
                 changes.append(Change("filled missing values", n, col, how))
         if drop_cols:

@@ -38,8 +38,8 @@ from ._common import (
     Step,
     StepOutput,
     changes_frame,
-    frame_checksum,
     format_params,
+    frame_checksum,
 )
 from .interpretation import Evaluation, Interpretation
 from .mining import Mining
@@ -60,6 +60,7 @@ LEDGER_COLUMNS = (
     "columns_in",
     "rows_out",
     "columns_out",
+    "learned_from",
     "changes",
     "checksum",
     "seconds",
@@ -112,7 +113,7 @@ def holdout_split(
     return np.isin(keys, holdout_units)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class KDDResult(Result):
     """The outcome of :meth:`KDDProcess.run`.
 
@@ -250,6 +251,7 @@ class KDDProcess:
         *,
         target: str | None = None,
         id_column: str | None = None,
+        group_column: str | None = None,
         test_size: float = 0.3,
         stratify: bool = True,
         random_state: RandomState = 0,
@@ -265,8 +267,12 @@ class KDDProcess:
         target : str, optional
             The column to predict (needed by classification and regression).
         id_column : str, optional
-            The entity column: the split keeps an entity's rows together; feature steps join
-            on it; the truth is matched on it.
+            The row's identifier: feature steps join on it by default and the truth is matched
+            on it; the split keeps rows with the same id together.
+        group_column : str, optional
+            When rows are events of an entity (one row per campaign contact, several per
+            customer): the entity column. The split keeps each entity's rows on one side, so
+            the model is judged on customers it has never seen.
         test_size : float
             Share of entities (or rows) held out for evaluation, in (0, 1).
         stratify : bool
@@ -280,9 +286,12 @@ class KDDProcess:
         """
         check_param(target, "target", _WHERE, str, nullable=True)
         check_param(id_column, "id_column", _WHERE, str, nullable=True)
+        check_param(group_column, "group_column", _WHERE, str, nullable=True)
         check_param(test_size, "test_size", _WHERE, float, interval=Interval(0, 1, "neither"))
         check_param(stratify, "stratify", _WHERE, bool)
-        seed_text = repr(random_state) if not isinstance(random_state, np.random.Generator) else "Generator"
+        seed_text = (
+            repr(random_state) if not isinstance(random_state, np.random.Generator) else "Generator"
+        )
         if tables is not None and not isinstance(tables, Mapping):
             raise InvalidParameterError(
                 f"The 'tables' parameter of {_WHERE} must be a mapping of name to DataFrame or "
@@ -292,11 +301,27 @@ class KDDProcess:
         ledger: list[dict[str, Any]] = []
         change_rows: list[pd.DataFrame] = []
 
-        def record(i, step_name, stage, params, rows_in, cols_in, out_frames, changes, t0, parts):
+        def record(
+            i,
+            step_name,
+            stage,
+            params,
+            rows_in,
+            cols_in,
+            out_frames,
+            changes,
+            t0,
+            parts,
+            learned=None,
+        ):
             frames = [f for f in out_frames if f is not None]
             rows_out = sum(len(f) for f in frames)
             cols_out = frames[0].shape[1] if frames else 0
-            checksum = frame_checksum(pd.concat(frames, ignore_index=True)) if len(frames) > 1 else frame_checksum(frames[0])
+            checksum = (
+                frame_checksum(pd.concat(frames, ignore_index=True))
+                if len(frames) > 1
+                else frame_checksum(frames[0])
+            )
             all_changes = [c for part in changes for c in part]
             ledger.append(
                 {
@@ -309,6 +334,7 @@ class KDDProcess:
                     "columns_in": cols_in,
                     "rows_out": rows_out,
                     "columns_out": cols_out,
+                    "learned_from": learned,
                     "changes": _changes_text(all_changes),
                     "checksum": checksum,
                     "seconds": time.perf_counter() - t0,
@@ -332,7 +358,18 @@ class KDDProcess:
             side.update(loaded)
             frame = out.frame
             i += 1
-            record(i, "Selection", "selection", sel.params_text(), rows_in, None, [frame], [out.changes], t0, ["all"])
+            record(
+                i,
+                "Selection",
+                "selection",
+                sel.params_text(),
+                rows_in,
+                None,
+                [frame],
+                [out.changes],
+                t0,
+                ["all"],
+            )
             done = [sel]
         else:
             if not isinstance(data, pd.DataFrame):
@@ -344,10 +381,10 @@ class KDDProcess:
             done = []
         if len(frame) == 0:
             raise DataError(f"{_WHERE}: the selection returned no rows; there is nothing to mine.")
-        for col in (target, id_column):
+        for col in (target, id_column, group_column):
             if col is not None:
                 check_columns(frame, [col], _WHERE)
-        ctx = KDDContext(target=target, id_column=id_column, tables=side)
+        ctx = KDDContext(target=target, id_column=id_column, tables=side, group_column=group_column)
 
         # 2. holdout split ---------------------------------------------------------------------------
         t0 = time.perf_counter()
@@ -360,8 +397,13 @@ class KDDProcess:
                 or (pd.api.types.is_integer_dtype(y) and y.nunique() <= 20)
             )
             strat = target if is_label and y.notna().all() else None
+        unit = group_column if group_column is not None else id_column
         mask = holdout_split(
-            frame, test_size=test_size, id_column=id_column, stratify=strat, random_state=random_state
+            frame,
+            test_size=test_size,
+            id_column=unit,
+            stratify=strat,
+            random_state=random_state,
         )
         train = frame.loc[~mask].reset_index(drop=True)
         holdout = frame.loc[mask].reset_index(drop=True)
@@ -376,7 +418,12 @@ class KDDProcess:
             "holdout split",
             "split",
             format_params(
-                {"test_size": test_size, "id_column": id_column, "stratify": strat, "random_state": seed_text}
+                {
+                    "test_size": test_size,
+                    "by": unit,
+                    "stratify": strat,
+                    "random_state": seed_text,
+                }
             ),
             len(frame),
             frame.shape[1],
@@ -420,13 +467,23 @@ class KDDProcess:
                 done.append(step)
                 continue
             step.fit(train, ctx)
+            fit_rows = train
             if isinstance(step, Mining):
                 out_h = step.apply(holdout, ctx)
                 predictions = out_h.frame
                 i += 1
                 record(
-                    i, name, "mining", step.params_text(), rows_in, cols_in, [predictions],
-                    [(), out_h.changes], t0, ["train", "holdout"],
+                    i,
+                    name,
+                    "mining",
+                    step.params_text(),
+                    rows_in,
+                    cols_in,
+                    [predictions],
+                    [(), out_h.changes],
+                    t0,
+                    ["train", "holdout"],
+                    len(train),
                 )
                 done.append(step)
                 continue
@@ -437,13 +494,22 @@ class KDDProcess:
                 raise DataError(f"{_WHERE}: the {step.stage} step removed every training row.")
             i += 1
             record(
-                i, name, step.stage, step.params_text(), rows_in, cols_in, [train, holdout],
-                [out_t.changes, out_h.changes], t0, ["train", "holdout"],
+                i,
+                name,
+                step.stage,
+                step.params_text(),
+                rows_in,
+                cols_in,
+                [train, holdout],
+                [out_t.changes, out_h.changes],
+                t0,
+                ["train", "holdout"],
+                len(fit_rows) if step.learns else None,
             )
             done.append(step)
 
         table = pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS))
-        for col in ("rows_in", "columns_in", "rows_out", "columns_out"):
+        for col in ("rows_in", "columns_in", "rows_out", "columns_out", "learned_from"):
             table[col] = table[col].astype("Int64")
         changes = (
             pd.concat(change_rows, ignore_index=True)
@@ -461,6 +527,7 @@ class KDDProcess:
             params={
                 "target": target,
                 "id_column": id_column,
+                "group_column": group_column,
                 "test_size": test_size,
                 "stratify": strat,
                 "random_state": seed_text,

@@ -107,7 +107,10 @@ class _Source:
                 have = ", ".join(sorted(self.frames)) or "none"
                 raise DataError(f"{_WHERE}: table {name!r} not found. Available tables: {have}.")
             return self.frames[name]
-        names = [r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        names = [
+            r[0]
+            for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
         if name not in names:
             raise DataError(
                 f"{_WHERE}: table {name!r} not found. Available tables: {', '.join(sorted(names))}."
@@ -135,7 +138,8 @@ class Selection(Step):
     columns : sequence of str, optional
         Keep only these columns (after the query), in this order.
     rows : str, optional
-        A pandas ``DataFrame.query`` expression applied after the query, e.g. ``"age >= 18"``.
+        A pandas ``DataFrame.query`` expression applied after the query (before ``columns``),
+        e.g. ``"age >= 18"``.
     tables : mapping of str to str, optional
         Side tables to load for later steps: name -> SQL query or table name.
     params : sequence, optional
@@ -241,6 +245,18 @@ class Selection(Step):
     def apply(self, frame: pd.DataFrame, context: KDDContext | None = None) -> StepOutput:
         """Apply the column list and row filter to an already fetched ``frame``."""
         changes: list[Change] = []
+        if self.rows is not None:
+            try:
+                kept = frame.query(self.rows)
+            except Exception as exc:  # pandas raises many types for a bad expression
+                raise DataError(
+                    f"{_WHERE}: the row filter {self.rows!r} failed: {_one_line(exc)}"
+                ) from None
+            if len(kept) < len(frame):
+                changes.append(
+                    Change(f"left out rows not matching {self.rows!r}", len(frame) - len(kept))
+                )
+            frame = kept
         if self.columns is not None:
             missing = [c for c in self.columns if c not in frame.columns]
             if missing:
@@ -251,16 +267,6 @@ class Selection(Step):
             frame = frame.loc[:, list(self.columns)]
             if dropped:
                 changes.append(Change("left out columns", dropped))
-        if self.rows is not None:
-            try:
-                kept = frame.query(self.rows)
-            except Exception as exc:  # pandas raises many types for a bad expression
-                raise DataError(
-                    f"{_WHERE}: the row filter {self.rows!r} failed: {_one_line(exc)}"
-                ) from None
-            if len(kept) < len(frame):
-                changes.append(Change(f"left out rows not matching {self.rows!r}", len(frame) - len(kept)))
-            frame = kept
         return StepOutput(frame.reset_index(drop=True), tuple(changes))
 
 

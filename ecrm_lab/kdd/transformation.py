@@ -15,6 +15,7 @@ exactly like a scikit-learn ``Pipeline``.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -49,8 +50,10 @@ SCALERS = ("standard", "minmax", "robust")
 def _check_names(value, name: str, where: str, *, nullable: bool = True) -> None:
     if value is None and nullable:
         return
-    if isinstance(value, str) or not isinstance(value, Sequence) or not all(
-        isinstance(c, str) for c in value
+    if (
+        isinstance(value, str)
+        or not isinstance(value, Sequence)
+        or not all(isinstance(c, str) for c in value)
     ):
         raise InvalidParameterError(
             f"The {name!r} parameter of {where} must be a list of column names"
@@ -58,41 +61,117 @@ def _check_names(value, name: str, where: str, *, nullable: bool = True) -> None
         )
 
 
-def _key_column(key: str | None, ctx: KDDContext, where: str) -> str:
+def _key_column(key: str | Sequence[str] | None, ctx: KDDContext, where: str) -> list[str]:
+    """The frame's key column(s): ``key`` or the context's id column."""
     key = key if key is not None else ctx.id_column
     if key is None:
         raise DataError(
             f"{where}: there is no key to attach the features to; pass key= or id_column= to "
             "KDDProcess.run."
         )
-    return key
+    return [key] if isinstance(key, str) else list(key)
 
 
-def _as_of(value, where: str) -> pd.Timestamp:
-    try:
+def _check_key(value, name: str, where: str) -> None:
+    if value is None or isinstance(value, str):
+        return
+    if not isinstance(value, Sequence) or not value or not all(isinstance(v, str) for v in value):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {where} must be a column name, a list of column names or "
+            f"None. Got {value!r} instead."
+        )
+
+
+def _as_of(value, where: str) -> pd.Timestamp | str:
+    """A fixed as-of date, or the name of a frame column holding each row's own as-of date."""
+    ts = None
+    if isinstance(value, str):
+        try:
+            ts = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            return value  # a column name (checked against the frame when the data arrives)
+    elif isinstance(value, datetime.date | np.datetime64):
         ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = None
     if ts is None or pd.isna(ts):
         raise InvalidParameterError(
-            f"The 'as_of' parameter of {where} must be a date such as '2024-07-01'. "
-            f"Got {value!r} instead."
+            f"The 'as_of' parameter of {where} must be a date such as '2024-07-01' or the name "
+            f"of a date column of the frame. Got {value!r} instead."
         )
     return ts
 
 
-def _attach(frame: pd.DataFrame, key: str, features: pd.DataFrame) -> pd.DataFrame:
-    """Left-join ``features`` (indexed by key) onto ``frame`` keeping frame's row order."""
+def _as_of_text(value) -> str:
+    return (
+        f"as of {value.date()}"
+        if isinstance(value, pd.Timestamp)
+        else f"as of each row's {value!r}"
+    )
+
+
+def _events_before(
+    frame: pd.DataFrame,
+    key: list[str],
+    as_of: pd.Timestamp | str | None,
+    side: pd.DataFrame,
+    side_key: list[str],
+    date: str | None,
+    columns: list[str],
+    where: str,
+) -> tuple[pd.DataFrame, int]:
+    """Side-table rows matching each frame row's key, dated before that row's as-of date.
+
+    Returns a frame with ``_row`` (position of the frame row), ``_days`` (days before the
+    as-of date, when there is one) and ``columns``; and the number of (row, event) pairs left
+    out because they were dated on or after the as-of date (the look-ahead guard). Works
+    for frames with one row per entity and for event-level frames (several rows per entity,
+    each with its own as-of date: point-in-time correct features). ``key`` and ``side_key``
+    may hold several columns (e.g. customer and offered product).
+    """
+    if len(key) != len(side_key):
+        raise DataError(
+            f"{where}: the frame key {key} and the side-table key {side_key} must have the same "
+            "number of columns."
+        )
+    check_columns(frame, key, where)
+    check_columns(side, side_key, where)
+    names = [f"_k{i}" for i in range(len(key))]
+    rows = pd.DataFrame({n: frame[k].to_numpy() for n, k in zip(names, key, strict=True)})
+    rows["_row"] = np.arange(len(frame))
+    if isinstance(as_of, str):
+        check_columns(frame, [as_of], where)
+        try:
+            rows["_as_of"] = pd.to_datetime(frame[as_of]).to_numpy()
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: the as-of column {as_of!r} does not hold dates.") from None
+    keep = [*side_key, *([date] if date else []), *columns]
+    s = side.loc[side[side_key[0]].isin(rows["_k0"]), list(dict.fromkeys(keep))]
+    if date is not None:
+        s = s.assign(_date=pd.to_datetime(s[date]))
+    m = rows.merge(s, left_on=names, right_on=side_key, how="inner", sort=False)
+    ignored = 0
+    if as_of is not None and date is not None:
+        ref = m["_as_of"] if isinstance(as_of, str) else as_of
+        late = (m["_date"] >= ref).to_numpy()
+        ignored = int(late.sum())
+        m = m.loc[~late]
+        ref = m["_as_of"] if isinstance(as_of, str) else as_of
+        m = m.assign(_days=(ref - m["_date"]).dt.total_seconds().to_numpy() / 86400.0)
+    return m, ignored
+
+
+def _attach(frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Join ``features`` (indexed by row position) onto ``frame``, keeping its row order."""
     clash = [c for c in features.columns if c in frame.columns]
     base = frame.drop(columns=clash).reset_index(drop=True)
-    aligned = features.reindex(base[key].to_numpy()).reset_index(drop=True)
+    aligned = features.reindex(np.arange(len(frame))).reset_index(drop=True)
     return pd.concat([base, aligned], axis=1)
 
 
 class RFMWindows(Step):
     """Recency, frequency and monetary value from a transaction log, over look-back windows.
 
-    For each row of the frame (a customer) and each window ``w`` days ending at ``as_of``:
+    For each row of the frame (a customer, or an event of a customer) and each window ``w``
+    days ending at ``as_of``:
     ``{prefix}frequency_{w}d`` (number of events), ``{prefix}monetary_{w}d`` (sum of amounts);
     and ``{prefix}recency_days`` (days since the last event before ``as_of``). Customers with no
     event get frequency and monetary 0 and a recency one day beyond the largest recency seen
@@ -103,8 +182,10 @@ class RFMWindows(Step):
     ----------
     table : str
         Name of the side table holding the log.
-    as_of : date-like
-        The reference date; only events strictly before it are used.
+    as_of : date-like or str
+        The reference date — only events strictly before it are used — or the name of a date
+        column of the frame: each row then uses its own as-of date (point-in-time features
+        for event-level rows, e.g. one row per campaign contact, several per customer).
     windows : sequence of int
         Look-back windows in days.
     key : str, optional
@@ -149,7 +230,10 @@ class RFMWindows(Step):
             isinstance(windows, str)
             or not isinstance(windows, Sequence)
             or not windows
-            or not all(isinstance(w, int | np.integer) and not isinstance(w, bool) and w > 0 for w in windows)
+            or not all(
+                isinstance(w, int | np.integer) and not isinstance(w, bool) and w > 0
+                for w in windows
+            )
         ):
             raise InvalidParameterError(
                 f"The 'windows' parameter of {where} must be a non-empty list of positive ints "
@@ -160,40 +244,38 @@ class RFMWindows(Step):
             check_param(getattr(self, name), name, where, str)
         check_param(scores, "scores", where, int, interval=Interval(2, 100), nullable=True)
 
-    def _features(self, frame: pd.DataFrame, ctx: KDDContext) -> tuple[pd.DataFrame, int, str]:
+    def _features(self, frame: pd.DataFrame, ctx: KDDContext) -> tuple[pd.DataFrame, int]:
         where = "RFMWindows"
         key = _key_column(self.key, ctx, where)
-        check_columns(frame, [key], where)
         log = ctx.table(self.table, where)
         check_columns(log, [self.customer, self.date, self.amount], where)
         as_of = _as_of(self.as_of, where)
-        dates = pd.to_datetime(log[self.date])
-        before = (dates < as_of).to_numpy()
-        ignored = int((~before).sum())
-        ids = log[self.customer].to_numpy()
-        mine = before & np.isin(ids, frame[key].to_numpy())
-        ids = ids[mine]
-        days = ((as_of - dates[mine]).dt.total_seconds().to_numpy() / 86400.0)
-        amounts = pd.to_numeric(log[self.amount], errors="coerce").to_numpy()[mine]
-        grouped = pd.DataFrame({"id": ids, "days": days, "amount": amounts})
-        feats = pd.DataFrame(index=pd.Index(np.unique(ids), name=key))
-        feats[f"{self.prefix}recency_days"] = np.floor(grouped.groupby("id")["days"].min())
+        m, ignored = _events_before(
+            frame, key[:1], as_of, log, [self.customer], self.date, [self.amount], where
+        )
+        g = pd.DataFrame(
+            {
+                "_row": m["_row"].to_numpy(),
+                "days": m["_days"].to_numpy(),
+                "amount": pd.to_numeric(m[self.amount], errors="coerce").to_numpy(),
+            }
+        )
+        feats = pd.DataFrame(index=pd.Index(np.unique(g["_row"])))
+        feats[f"{self.prefix}recency_days"] = np.floor(g.groupby("_row")["days"].min())
         for w in self.windows:
-            inside = grouped.loc[grouped["days"] <= w]
-            g = inside.groupby("id")["amount"]
-            feats[f"{self.prefix}frequency_{w}d"] = g.size()
-            feats[f"{self.prefix}monetary_{w}d"] = g.sum()
-        return feats, ignored, key
+            inside = g.loc[g["days"] <= w].groupby("_row")["amount"]
+            feats[f"{self.prefix}frequency_{w}d"] = inside.size()
+            feats[f"{self.prefix}monetary_{w}d"] = inside.sum()
+        return feats, ignored
 
     def fit(self, frame: pd.DataFrame, context: KDDContext | None = None) -> RFMWindows:
         ctx = self._context(context)
-        feats, _, key = self._features(frame, ctx)
+        feats, _ = self._features(frame, ctx)
         rec = feats[f"{self.prefix}recency_days"]
         self.recency_fill_ = float(max(rec.max() if len(rec) else 0.0, max(self.windows)) + 1)
         self.edges_: dict[str, np.ndarray] = {}
         if self.scores:
-            full = _attach(frame[[key]], key, feats)
-            full = self._fill(full)
+            full = self._fill(_attach(frame.iloc[:, :0], feats))
             w = max(self.windows)
             qs = np.linspace(0, 1, self.scores + 1)[1:-1]
             for name, col in (
@@ -213,25 +295,30 @@ class RFMWindows(Step):
             for kind in ("frequency", "monetary"):
                 col = f"{self.prefix}{kind}_{w}d"
                 frame[col] = frame[col].fillna(0)
-            frame[f"{self.prefix}frequency_{w}d"] = frame[f"{self.prefix}frequency_{w}d"].astype("int64")
+            frame[f"{self.prefix}frequency_{w}d"] = frame[f"{self.prefix}frequency_{w}d"].astype(
+                "int64"
+            )
         return frame
 
     def apply(self, frame: pd.DataFrame, context: KDDContext | None = None) -> StepOutput:
         self._check_fitted()
         ctx = self._context(context)
-        feats, ignored, key = self._features(frame, ctx)
-        out = self._fill(_attach(frame, key, feats))
-        no_events = int((~frame[key].isin(feats.index)).sum())
+        feats, ignored = self._features(frame, ctx)
+        out = self._fill(_attach(frame, feats))
+        no_events = len(frame) - len(feats)
         changes = [
             Change(
                 f"added recency/frequency/monetary over windows {tuple(int(w) for w in self.windows)} days",
                 len(feats.columns),
-                detail=f"as of {_as_of(self.as_of, 'RFMWindows').date()} from side table {self.table!r}",
+                detail=f"{_as_of_text(_as_of(self.as_of, 'RFMWindows'))} from side table "
+                f"{self.table!r}",
             )
         ]
         if ignored:
             changes.append(
-                Change("ignored log rows dated on or after as_of (no look-ahead)", ignored, self.table)
+                Change(
+                    "ignored log rows dated on or after as_of (no look-ahead)", ignored, self.table
+                )
             )
         if no_events:
             changes.append(
@@ -248,7 +335,9 @@ class RFMWindows(Step):
                 ("f", f"{self.prefix}frequency_{w}d"),
                 ("m", f"{self.prefix}monetary_{w}d"),
             ):
-                score = np.searchsorted(self.edges_[name], out[col].to_numpy(float), side="right") + 1
+                score = (
+                    np.searchsorted(self.edges_[name], out[col].to_numpy(float), side="right") + 1
+                )
                 if name == "r":  # recent = small recency = high score
                     score = len(self.edges_[name]) + 2 - score
                 out[f"{self.prefix}{name}_score"] = score.astype("int64")
@@ -271,12 +360,15 @@ class Aggregate(Step):
     aggregations : mapping
         New column -> ``(source column, function)`` with function one of
         :data:`AGGREGATIONS`, e.g. ``{"n_sessions": ("session_id", "count")}``.
-    key : str, optional
-        The frame's entity column (default: the context's id column).
-    on : str, optional
-        The side table's entity column (default: the same name as ``key``).
+    key : str or list of str, optional
+        The frame's entity column(s) (default: the context's id column). Several columns match
+        on all of them, e.g. ``["customer_id", "offer"]`` counts only the views of the product
+        each row offers.
+    on : str or list of str, optional
+        The side table's matching column(s) (default: the same names as ``key``).
     date, as_of : optional
-        With both: only side-table rows whose ``date`` is before ``as_of`` are used.
+        With both: only side-table rows whose ``date`` is before ``as_of`` are used; ``as_of``
+        is a date or the name of a date column of the frame (each row's own as-of date).
     where : str, optional
         A pandas query expression filtering the side table first.
     fill_value : float or None
@@ -290,8 +382,8 @@ class Aggregate(Step):
         table: str,
         aggregations: Mapping[str, tuple[str, str]],
         *,
-        key: str | None = None,
-        on: str | None = None,
+        key: str | Sequence[str] | None = None,
+        on: str | Sequence[str] | None = None,
         date: str | None = None,
         as_of=None,
         where: str | None = None,
@@ -324,7 +416,9 @@ class Aggregate(Step):
                 f"-> (column, function) with function one of {', '.join(AGGREGATIONS)}. "
                 f"Got {aggregations!r} instead."
             )
-        for name in ("key", "on", "date", "where"):
+        for name in ("key", "on"):
+            _check_key(getattr(self, name), name, w)
+        for name in ("date", "where"):
             check_param(getattr(self, name), name, w, str, nullable=True)
         if (date is None) != (as_of is None):
             raise InvalidParameterError(
@@ -339,31 +433,35 @@ class Aggregate(Step):
         w = "Aggregate"
         ctx = self._context(context)
         key = _key_column(self.key, ctx, w)
-        on = self.on or key
-        check_columns(frame, [key], w)
+        on = key if self.on is None else ([self.on] if isinstance(self.on, str) else list(self.on))
         side = ctx.table(self.table, w)
-        check_columns(side, [on, *(c for c, _ in self.aggregations.values())], w)
+        check_columns(side, [*on, *(c for c, _ in self.aggregations.values())], w)
         changes: list[Change] = []
         if self.date is not None:
             check_columns(side, [self.date], w)
-            keep = pd.to_datetime(side[self.date]) < _as_of(self.as_of, w)
-            if (~keep).any():
-                changes.append(
-                    Change("ignored side rows dated on or after as_of (no look-ahead)", int((~keep).sum()), self.table)
-                )
-            side = side.loc[keep]
         if self.where is not None:
             try:
                 side = side.query(self.where)
             except Exception as exc:  # pandas raises many types for a bad expression
                 raise DataError(f"{w}: the filter {self.where!r} failed: {exc}") from None
-        side = side.loc[side[on].isin(frame[key])]
-        named = {new: pd.NamedAgg(column=c, aggfunc=f) for new, (c, f) in self.aggregations.items()}
-        feats = side.groupby(on, sort=True).agg(**named) if len(side) else pd.DataFrame(
-            columns=list(self.aggregations), index=pd.Index([], name=on), dtype="float64"
+        as_of = _as_of(self.as_of, w) if self.as_of is not None else None
+        m, ignored = _events_before(
+            frame, key, as_of, side, on, self.date, [c for c, _ in self.aggregations.values()], w
         )
-        out = _attach(frame, key, feats)
-        missing = int((~frame[key].isin(feats.index)).sum())
+        if ignored:
+            changes.append(
+                Change(
+                    "ignored side rows dated on or after as_of (no look-ahead)", ignored, self.table
+                )
+            )
+        named = {new: pd.NamedAgg(column=c, aggfunc=f) for new, (c, f) in self.aggregations.items()}
+        feats = (
+            m.groupby("_row", sort=True).agg(**named)
+            if len(m)
+            else pd.DataFrame(columns=list(self.aggregations), dtype="float64")
+        )
+        out = _attach(frame, feats)
+        missing = len(frame) - len(feats)
         if self.fill_value is not None:
             for col in self.aggregations:
                 out[col] = out[col].fillna(self.fill_value)
@@ -376,7 +474,9 @@ class Aggregate(Step):
             ),
         )
         if missing:
-            filled = f"set to {self.fill_value:g}" if self.fill_value is not None else "left missing"
+            filled = (
+                f"set to {self.fill_value:g}" if self.fill_value is not None else "left missing"
+            )
             changes.append(Change(f"rows without side-table rows ({filled})", missing))
         return StepOutput(out, tuple(changes))
 
@@ -445,7 +545,9 @@ class OneHot(Step):
             changes.append(Change("one-hot encoded into columns", len(cats), col))
             unseen = int((~hit & frame[col].notna().to_numpy()).sum())
             if unseen and not self.drop_first:
-                changes.append(Change("values of categories unseen in training (all zeros)", unseen, col))
+                changes.append(
+                    Change("values of categories unseen in training (all zeros)", unseen, col)
+                )
         out = frame.drop(columns=list(self.categories_))
         out = pd.concat([out.reset_index(drop=True), pd.DataFrame(new)], axis=1)
         return StepOutput(out, tuple(changes))
@@ -544,8 +646,10 @@ class Transformation(Step):
 
     def __init__(self, operations: Sequence[Step] = ()) -> None:
         self.operations = operations
-        if isinstance(operations, Step) or not isinstance(operations, Sequence) or not all(
-            isinstance(op, Step) and op.stage == "transformation" for op in operations
+        if (
+            isinstance(operations, Step)
+            or not isinstance(operations, Sequence)
+            or not all(isinstance(op, Step) and op.stage == "transformation" for op in operations)
         ):
             raise InvalidParameterError(
                 "The 'operations' parameter of Transformation must be a list of transformation "
@@ -574,4 +678,6 @@ class Transformation(Step):
         return StepOutput(frame, tuple(changes))
 
     def params_text(self) -> str:
-        return "; ".join(op.__class__.__name__ + "(" + op.params_text() + ")" for op in self.operations)
+        return "; ".join(
+            op.__class__.__name__ + "(" + op.params_text() + ")" for op in self.operations
+        )

@@ -65,10 +65,11 @@ def _as_lesson(lesson: Lesson | str | int) -> Lesson:
 @contextlib.contextmanager
 def _kernel_environment(read_log: Path) -> Iterator[None]:
     """Environment for the kernel: the venv's kernelspec first, a read log for provenance."""
-    saved = {
-        k: os.environ.get(k)
-        for k in (READ_LOG_ENV, "JUPYTER_PREFER_ENV_PATH", "PYDEVD_DISABLE_FILE_VALIDATION")
-    }
+    keys = (READ_LOG_ENV, "JUPYTER_PREFER_ENV_PATH", "PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND")
+    saved = {k: os.environ.get(k) for k in keys}
+    # a non-interactive backend set for the caller (e.g. MPLBACKEND=Agg in CI) would keep the
+    # kernel from its inline backend, and the notebooks would lose their figures
+    os.environ.pop("MPLBACKEND", None)
     os.environ[READ_LOG_ENV] = str(read_log)
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"  # the kernel of this interpreter's env
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silence the debugger warning

@@ -41,8 +41,10 @@ __all__ = [
     "check_table",
 ]
 
-#: column names that mark an identifier (matched case-insensitively)
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|[a-z]id$|_key$|_no$|_number$|^uuid|_uuid$)", re.I)
+#: column names that mark an identifier
+_ID_NAME = re.compile(
+    r"(?i:^id$|_id$|^id_|_key$|_no$|_number$|^uuid|_uuid$)|[a-z](ID|Id)$"  # CustomerID, orderId
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 #: most categories a one-hot / ordinal encoder keeps per column (the rest become "infrequent")
@@ -55,6 +57,13 @@ def _is_textlike(s: pd.Series) -> bool:
         or pd.api.types.is_string_dtype(s)
         or isinstance(s.dtype, pd.CategoricalDtype)
     )
+
+
+def _whole_numbers(s: pd.Series) -> bool:
+    if pd.api.types.is_integer_dtype(s):
+        return True
+    values = s.dropna().to_numpy(dtype=float)
+    return bool(len(values)) and bool(np.all(values == np.round(values)))
 
 
 def _looks_like_dates(s: pd.Series) -> bool:
@@ -149,11 +158,7 @@ class TablePrep:
             elif pd.api.types.is_datetime64_any_dtype(s):
                 self._date(name, pd.to_datetime(s))
             elif pd.api.types.is_numeric_dtype(s):
-                if (
-                    pd.api.types.is_integer_dtype(s)
-                    and _ID_NAME.search(name)
-                    and s.is_unique
-                ):
+                if _ID_NAME.search(name) and _whole_numbers(s) and s.dropna().is_unique:
                     self._drop(name, "identifier (unique integer with an id-like name)")
                 else:
                     self.numeric_.append(name)
@@ -166,7 +171,9 @@ class TablePrep:
                 elif _looks_numeric(s):
                     self.text_numbers_.append(name)
                     self.numeric_.append(name)
-                    self.notes_.append(f"column {name!r} holds numbers stored as text; used as numbers.")
+                    self.notes_.append(
+                        f"column {name!r} holds numbers stored as text; used as numbers."
+                    )
                 elif n >= 20 and s.nunique(dropna=True) >= self.max_unique_share * s.notna().sum():
                     self._drop(name, "identifier or free text (almost every value distinct)")
                 else:
@@ -188,6 +195,8 @@ class TablePrep:
         self.notes_.append(f"dropped column {name!r}: {why}.")
 
     def _date(self, name: str, parsed: pd.Series) -> None:
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
         ref = parsed.min()
         if pd.isna(ref):
             self._drop(name, "dates could not be read")
@@ -369,9 +378,7 @@ def precision_recall_at_k(
     ids_arr = np.asarray(list(ids), dtype=object)
     score_arr = np.asarray(list(scores), dtype=float)
     if len(ids_arr) != len(score_arr):
-        raise DataError(
-            f"precision_recall_at_k: {len(ids_arr)} ids but {len(score_arr)} scores."
-        )
+        raise DataError(f"precision_recall_at_k: {len(ids_arr)} ids but {len(score_arr)} scores.")
     truth = set(pd.Series(list(true_ids), dtype=object).tolist())
     ks = [k] if isinstance(k, int | np.integer) else list(k)
     order = np.argsort(-np.nan_to_num(score_arr, nan=-np.inf), kind="stable")
@@ -582,15 +589,16 @@ def permutation_table(
     from sklearn.inspection import permutation_importance
 
     max_samples = min(len(X), max_rows)
-    res = permutation_importance(
-        model,
-        X,
-        y,
-        scoring=scoring,
-        n_repeats=n_repeats,
-        random_state=seed,
-        max_samples=max_samples,
-    )
+    with openmp_threads(max_samples):
+        res = permutation_importance(
+            model,
+            X,
+            y,
+            scoring=scoring,
+            n_repeats=n_repeats,
+            random_state=seed,
+            max_samples=max_samples,
+        )
     table = pd.DataFrame(
         {
             "feature": list(X.columns),
@@ -601,3 +609,22 @@ def permutation_table(
     return table.sort_values(
         ["importance_mean", "feature"], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+#: below this many rows OpenMP-parallel estimators run on one thread: on small data the thread
+#: start-up costs more than it saves (and on a busy machine far more)
+SMALL_DATA_ROWS = 50_000
+
+
+def openmp_threads(n_rows: int):
+    """A context that runs OpenMP code (k-means, gradient boosting) on one thread for small data.
+
+    Results do not depend on the number of threads; only the speed does.
+    """
+    import contextlib
+
+    if n_rows >= SMALL_DATA_ROWS:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")

@@ -38,7 +38,9 @@ from ._common import (
     TablePrep,
     TruthScore,
     align_truth,
+    check_table,
     make_preprocessor,
+    openmp_threads,
     permutation_table,
     prepare_supervised,
     sklearn_seeds,
@@ -62,7 +64,9 @@ DEFAULT_CLASSIFIERS = ("baseline", "logistic", "gradient_boosting")
 
 #: parameters shared by the Python function and ``ecrm-lab mine classify``
 CLASSIFY_PARAMS = (
-    Param("test_size", float, 0.25, "share of rows held out for testing", Interval(0, 1, "neither")),
+    Param(
+        "test_size", float, 0.25, "share of rows held out for testing", Interval(0, 1, "neither")
+    ),
     Param(
         "threshold",
         float,
@@ -71,9 +75,7 @@ CLASSIFY_PARAMS = (
         Interval(0, 1, "both"),
     ),
     Param("n_bins", int, 10, "number of equal-size bins of the lift table", Interval(2, 100)),
-    Param(
-        "n_repeats", int, 5, "shuffles per column for permutation importance", Interval(1, 100)
-    ),
+    Param("n_repeats", int, 5, "shuffles per column for permutation importance", Interval(1, 100)),
 )
 
 _POSITIVE_WORDS = (
@@ -596,8 +598,9 @@ def classify(
         raise DataError(f"{where}: payoff must be a CostBenefit, got {type(payoff).__name__}.")
     seeds = sklearn_seeds(random_state, 2 + len(models), where)
 
+    check_table(data, [target, id_col, *drop], where)
+    positive, why = _pick_positive(data[target].dropna(), where, target, positive)
     sup = prepare_supervised(data, target, id_col, drop, where)
-    positive, why = _pick_positive(sup.y, where, target, positive)
     notes = [*sup.notes, why]
     y = (sup.y == positive).to_numpy().astype(np.int64)
     n = len(y)
@@ -619,7 +622,9 @@ def classify(
             idx, test_size=params["test_size"], stratify=y, random_state=seeds[0]
         )
     except ValueError as exc:
-        raise DataError(f"{where}: cannot split {n} rows into a stratified holdout: {exc}") from None
+        raise DataError(
+            f"{where}: cannot split {n} rows into a stratified holdout: {exc}"
+        ) from None
     train, test = np.sort(train), np.sort(test)
     X_train, X_test = sup.X.iloc[train], sup.X.iloc[test]
     y_train, y_test = y[train], y[test]
@@ -634,7 +639,7 @@ def classify(
     rows = []
     for name, seed in zip(models, seeds[2:], strict=True):
         model = _make_classifier(name, sup.prep.numeric_, sup.prep.categorical_, seed)
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, openmp_threads(n):
             warnings.simplefilter("always", ConvergenceWarning)
             model.fit(X_train, y_train)
         if any(issubclass(w.category, ConvergenceWarning) for w in caught):

@@ -59,12 +59,15 @@ from .catalogue import (
 __all__ = [
     "ANNUAL_DISCOUNT",
     "BASE_COST_TO_SERVE",
+    "BASKET_EXTRA_ITEMS",
+    "QUANTITY_P",
     "CHANNEL_COST",
     "SALES_STAGES",
     "OBJECTIONS",
     "logistic",
     "logit",
     "draw_categorical",
+    "draw_from_table",
     "domain_of",
     "holding_probability",
     "expected_balance",
@@ -97,7 +100,7 @@ __all__ = [
 #: yearly discount rate of customer value
 ANNUAL_DISCOUNT = 0.10
 #: monthly cost to serve any customer (statements, IT, compliance), by domain
-BASE_COST_TO_SERVE = {"bank": 11.0, "retail": 0.8}
+BASE_COST_TO_SERVE = {"bank": 12.0, "retail": 0.8}
 #: extra monthly cost to serve by preferred channel (bank: branch and phone are expensive)
 CHANNEL_COST = {
     "bank": {"web": 1.0, "email": 1.5, "phone": 7.0, "mobile": 0.5, "branch": 11.0},
@@ -105,8 +108,11 @@ CHANNEL_COST = {
 }
 #: monthly cost of service calls per unit of service distress, by domain
 DISTRESS_COST = {"bank": 12.0, "retail": 2.0}
-#: expected items per retail basket (1 + Poisson mean)
+#: expected items per retail basket is 1 + this (Poisson)
 BASKET_EXTRA_ITEMS = 2.5
+#: mean quantity of a basket line (P(1) = 0.85, P(2) = 0.12, P(3) = 0.03)
+QUANTITY_P = (0.85, 0.12, 0.03)
+MEAN_QUANTITY = 1.18
 
 SALES_STAGES = (
     "prospecting",
@@ -123,7 +129,6 @@ OBJECTIONS = ("price", "no_need", "timing", "trust", "competitor")
 
 _BANK = {p.code: p for p in BANK_PRODUCTS}
 _RETAIL = {c.code: c for c in RETAIL_CATEGORIES}
-_CAMPAIGN = {c.code: c for c in CAMPAIGN_CHANNELS}
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -151,28 +156,132 @@ def draw_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return np.minimum(idx, probs.shape[1] - 1)
 
 
+#: resolution of the lookup tables of :func:`draw_from_table` (probabilities are rounded to
+#: multiples of 2**-16 ≈ 0.0015 %)
+LUT_BITS = 16
+_LUT_CACHE: dict[bytes, np.ndarray] = {}
+
+
+def _lookup_table(table: np.ndarray) -> np.ndarray:
+    key = table.tobytes() + str(table.shape).encode()
+    lut = _LUT_CACHE.get(key)
+    if lut is None:
+        k, c = table.shape
+        cum = np.cumsum(table, axis=1)
+        cum = cum / cum[:, -1:]
+        grid = (np.arange(1 << LUT_BITS) + 0.5) / (1 << LUT_BITS)
+        dtype = np.int8 if c < 128 else np.int16
+        lut = np.stack([np.minimum(np.searchsorted(cum[r], grid, side="right"), c - 1)
+                        for r in range(k)]).astype(dtype).ravel()
+        if len(_LUT_CACHE) > 256:
+            _LUT_CACHE.clear()
+        _LUT_CACHE[key] = lut
+    return lut
+
+
+def draw_from_table(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """One category index per element of ``row``, drawn from ``table[row]``.
+
+    For many draws from a few distinct distributions (e.g. merchant category given one of six
+    transaction channels): ``table`` has shape ``(k, c)`` (rows need not be normalised) and
+    ``row`` holds row indices in ``[0, k)``. Returns ints in ``[0, c)``; uses ``len(row)``
+    random numbers from ``rng``. With at most 64 rows and many draws (at least ``k * 2**13``)
+    a lookup table of 2**16 cells per row is used (probabilities rounded to multiples of
+    2**-16); otherwise (e.g. one row per customer) the cumulative table is searched exactly.
+    The choice depends only on the sizes, so it is the same for a block whoever generates it.
+    """
+    table = np.asarray(table, dtype=np.float64)
+    k, c = table.shape
+    row = np.asarray(row, dtype=np.int64)
+    if len(row) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # the lookup table pays off for many draws from a few rows (and is kept for reuse)
+    if k <= 64 and len(row) >= (k << LUT_BITS) // 8:
+        lut = _lookup_table(table)
+        cell = rng.integers(0, 1 << LUT_BITS, len(row), dtype=np.int64)
+        return lut[(row << LUT_BITS) | cell].astype(np.int64)
+    cum = np.cumsum(table, axis=1)
+    cum = cum / cum[:, -1:]
+    flat = (cum + np.arange(k)[:, None]).ravel()
+    u = rng.random(len(row))
+    idx = np.searchsorted(flat, row + u, side="right") - row * c
+    return np.clip(idx, 0, c - 1)
+
+
 def domain_of(traits: pd.DataFrame) -> str:
-    """``"bank"`` or ``"retail"``, told from the affinity columns of ``traits``."""
-    return "bank" if "affinity_mortgage" in traits.columns else "retail"
+    """``"bank"`` or ``"retail"``, told from the columns of ``traits`` (affinity columns, or
+    the categories of ``channel_pref`` / ``segment``)."""
+    cols = set(traits.columns)
+    bank_aff = {f"affinity_{c}" for c in affinity_codes("bank")}
+    retail_aff = {f"affinity_{c}" for c in affinity_codes("retail")}
+    if cols & bank_aff:
+        return "bank"
+    if cols & retail_aff:
+        return "retail"
+    for col, bank_value in (("channel_pref", "branch"), ("segment", "young_digital")):
+        if col in cols:
+            s = traits[col]
+            values = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.unique()
+            return "bank" if bank_value in set(map(str, values)) else "retail"
+    raise ValueError("cannot tell the domain of these traits: no affinity, channel_pref or "
+                     "segment column")
 
 
 def _col(traits: pd.DataFrame, name: str) -> np.ndarray:
     return traits[name].to_numpy(dtype=np.float64)
 
 
-def _as_str(values, n: int) -> np.ndarray:
+def _channel_lookup(traits: pd.DataFrame, table: dict, domain: str) -> np.ndarray:
+    pref = traits["channel_pref"]
+    if isinstance(pref.dtype, pd.CategoricalDtype) and list(pref.cat.categories) == list(
+        CHANNELS[domain]
+    ):
+        values = np.array([table[c] for c in CHANNELS[domain]], dtype=np.float64)
+        return values[pref.cat.codes.to_numpy()]
+    return pref.astype(str).map(table).to_numpy(dtype=np.float64)
+
+
+def _codes(values, vocabulary: tuple[str, ...], n: int, what: str) -> np.ndarray:
+    """Integer codes of ``values`` (a str, or an array/Series of str) in ``vocabulary``."""
     if isinstance(values, str):
-        return np.full(n, values, dtype=object)
-    return np.asarray(values, dtype=object)
+        if values not in vocabulary:
+            raise ValueError(f"unknown {what} {values!r}; use one of {vocabulary}")
+        return np.full(n, vocabulary.index(values), dtype=np.int64)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype) and tuple(
+        values.cat.categories
+    ) == tuple(vocabulary):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+    else:
+        codes = pd.Categorical(np.asarray(values, dtype=object), categories=vocabulary).codes
+        codes = codes.astype(np.int64)
+    if (codes < 0).any():
+        bad = np.asarray(values, dtype=object)[codes < 0][0]
+        raise ValueError(f"unknown {what} {bad!r}; use one of {vocabulary}")
+    return codes
+
+
+def _pref_codes(traits: pd.DataFrame) -> tuple[np.ndarray, str]:
+    domain = domain_of(traits)
+    return _codes(traits["channel_pref"], CHANNELS[domain], len(traits), "channel"), domain
+
+
+_CAMPAIGN_CODES = tuple(c.code for c in CAMPAIGN_CHANNELS)
+
+
+def _campaign_match(domain: str) -> np.ndarray:
+    """``M[campaign channel, preferred channel]``: the campaign channel suits the preference."""
+    return np.array([[p in c.matches for p in CHANNELS[domain]] for c in CAMPAIGN_CHANNELS])
 
 
 # -- economics -----------------------------------------------------------------------------
 def holding_probability(traits: pd.DataFrame, product_code: str) -> np.ndarray:
     """Bank: probability of holding ``product_code`` at the start of the horizon.
 
-    ``holding_scale`` of the product (catalogue) times the customer's affinity for it;
-    everybody holds a current account with probability ``affinity_current_account`` (≈ 0.92).
+    ``holding_scale`` of the product (catalogue) times the customer's affinity for it. The
+    current account is the relationship account: every customer holds one (probability 1).
     """
+    if product_code == "current_account":
+        return np.ones(len(traits))
     p = _BANK[product_code]
     return np.clip(p.holding_scale * _col(traits, f"affinity_{product_code}"), 0.0, 1.0)
 
@@ -196,7 +305,7 @@ def cost_to_serve(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray
     far more than mobile ones) + service cost proportional to ``service_distress``.
     """
     domain = domain or domain_of(traits)
-    ch = traits["channel_pref"].astype(str).map(CHANNEL_COST[domain]).to_numpy(dtype=np.float64)
+    ch = _channel_lookup(traits, CHANNEL_COST[domain], domain)
     return BASE_COST_TO_SERVE[domain] + ch + DISTRESS_COST[domain] * _col(traits, "service_distress")
 
 
@@ -211,16 +320,15 @@ def category_weights(traits: pd.DataFrame) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def _price_factor(traits: pd.DataFrame) -> np.ndarray:
-    # price-sensitive customers pick cheaper SKUs; wealthy ones dearer
-    return (1.25 - 0.5 * _col(traits, "price_sensitivity")) * _col(traits, "wealth") ** 0.15
-
-
 def expected_order_value(traits: pd.DataFrame) -> np.ndarray:
-    """Retail: expected value of one order (items x category mix x price level)."""
+    """Retail: expected value of one order: ``(1 + BASKET_EXTRA_ITEMS)`` items x mean quantity
+    x the expected SKU price of the customer's category mix and price sensitivity
+    (:func:`ecrm_lab.world.products.expected_category_price`)."""
+    from .products import expected_category_price, price_bin
+
     w = category_weights(traits)
-    prices = np.array([c.mean_price for c in RETAIL_CATEGORIES])
-    return (1.0 + BASKET_EXTRA_ITEMS) * (w @ prices) * _price_factor(traits)
+    price = expected_category_price(price_bin(_col(traits, "price_sensitivity")))
+    return (1.0 + BASKET_EXTRA_ITEMS) * MEAN_QUANTITY * (w * price).sum(axis=1)
 
 
 def expected_monthly_profit(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
@@ -250,10 +358,11 @@ def survival(churn_hazard, months: int) -> np.ndarray:
 
 
 def true_value(monthly_profit, churn_hazard, months: int) -> np.ndarray:
-    """Discounted expected profit over ``months``: ``sum_t profit S(t) / (1 + d)^t``."""
+    """Discounted expected profit over ``months``: ``sum_t profit S(t) / (1 + d)^t`` with the
+    survival ``S(t) = (1 - h)^t`` (closed form of the geometric sum)."""
     d = (1.0 + ANNUAL_DISCOUNT) ** (1.0 / 12.0) - 1.0
-    disc = (1.0 + d) ** -np.arange(months)
-    return np.asarray(monthly_profit, dtype=np.float64) * (survival(churn_hazard, months) @ disc)
+    q = (1.0 - np.asarray(churn_hazard, dtype=np.float64)) / (1.0 + d)
+    return np.asarray(monthly_profit, dtype=np.float64) * (1.0 - q**months) / (1.0 - q)
 
 
 def seasonality(domain: str, month_of_year) -> np.ndarray:
@@ -308,38 +417,34 @@ def take_up_probability(
     base = np.where(treated, _col(traits, "response_treated"), _col(traits, "response_base"))
     z = logit(base) + 2.4 * (_col(traits, f"affinity_{product_code}") - 0.5)
     if channel is not None:
-        ch = _as_str(channel, n)
-        pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
-        effect = np.zeros(n)
-        for c in CAMPAIGN_CHANNELS:
-            sel = ch == c.code
-            if sel.any():
-                effect[sel] = c.effect + 0.5 * np.isin(pref[sel], c.matches)
+        ch = _codes(channel, _CAMPAIGN_CODES, n, "campaign channel")
+        pref, domain = _pref_codes(traits)
+        effects = np.array([c.effect for c in CAMPAIGN_CHANNELS])
+        effect = effects[ch] + 0.5 * _campaign_match(domain)[ch, pref]
         z = z + np.where(treated, effect, 0.0)
     z = z + 4.0 * np.asarray(discount, dtype=np.float64) * _col(traits, "price_sensitivity")
     return logistic(z)
 
 
 def contact_cost(channel) -> np.ndarray:
-    """Cost of one campaign contact by channel (currency units)."""
+    """Cost of one campaign contact by channel (currency units), as an array."""
     ch = np.atleast_1d(np.asarray(channel, dtype=object))
-    costs = {c.code: c.cost for c in CAMPAIGN_CHANNELS}
-    unknown = set(ch) - set(costs)
-    if unknown:
-        raise ValueError(f"unknown campaign channel {sorted(unknown)[0]!r}; use one of {tuple(costs)}")
-    return np.array([costs[c] for c in ch], dtype=np.float64)
+    codes = _codes(ch, _CAMPAIGN_CODES, len(ch), "campaign channel")
+    return np.array([c.cost for c in CAMPAIGN_CHANNELS])[codes]
+
+
+_OPEN_BASE = {"email": 0.22, "sms": 0.45, "post": 0.35, "phone": 0.55}
 
 
 def open_probability(traits: pd.DataFrame, channel) -> np.ndarray:
-    """P(a contacted customer opens / notices the message): higher when the channel matches
-    the preferred one; phone calls are 'opened' when answered."""
+    """P(a contacted customer opens / notices the message): e-mail 0.22, SMS 0.45, post 0.35,
+    phone (answered) 0.55, times 1.5 when the channel matches the preferred one."""
     n = len(traits)
-    ch = _as_str(channel, n)
-    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
-    base = {"email": 0.22, "sms": 0.45, "post": 0.35, "phone": 0.55}
-    p = np.array([base.get(c, 0.3) for c in ch])
-    match = np.array([p_ in _CAMPAIGN[c].matches if c in _CAMPAIGN else False for c, p_ in zip(ch, pref, strict=True)])
-    return np.clip(p * np.where(match, 1.5, 1.0), 0.0, 0.95)
+    ch = _codes(channel, _CAMPAIGN_CODES, n, "campaign channel")
+    pref, domain = _pref_codes(traits)
+    base = np.array([_OPEN_BASE[c] for c in _CAMPAIGN_CODES])[ch]
+    match = _campaign_match(domain)[ch, pref]
+    return np.clip(base * np.where(match, 1.5, 1.0), 0.0, 0.95)
 
 
 def click_probability(traits: pd.DataFrame, product_code: str) -> np.ndarray:
@@ -399,12 +504,9 @@ def service_channel_probabilities(traits: pd.DataFrame, domain: str | None = Non
         "branch": ("branch",),
         "store": ("store",),
     }
-    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
-    w = np.tile(base, (len(traits), 1))
-    for j, ch in enumerate(chans):
-        hit = np.array([ch in match[p] for p in CHANNELS[domain]])
-        pref_idx = pd.Categorical(pref, categories=CHANNELS[domain]).codes
-        w[:, j] *= np.where(hit[pref_idx], 3.0, 1.0)
+    pref, _ = _pref_codes(traits)
+    hit = np.array([[ch in match[p] for ch in chans] for p in CHANNELS[domain]])
+    w = base[None, :] * np.where(hit, 3.0, 1.0)[pref]
     return w / w.sum(axis=1, keepdims=True)
 
 
@@ -412,10 +514,11 @@ def resolution_probability(traits: pd.DataFrame, channel) -> np.ndarray:
     """P(a request is resolved at the first contact) by service channel, lower for
     distressed customers (their problems are harder)."""
     n = len(traits)
-    ch = _as_str(channel, n)
+    chans = SERVICE_CHANNELS[domain_of(traits)]
+    ch = _codes(channel, chans, n, "service channel")
     base = {"web_self_service": 0.6, "email": 0.75, "chat": 0.8, "phone": 0.85, "branch": 0.9,
             "store": 0.9}
-    p = np.array([base.get(c, 0.75) for c in ch])
+    p = np.array([base[c] for c in chans])[ch]
     return np.clip(p * (1.0 - 0.35 * _col(traits, "service_distress")), 0.0, 1.0)
 
 
@@ -434,8 +537,8 @@ def web_session_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndar
     """Expected web/app sessions per month: customers preferring web or mobile visit far more;
     in retail sessions also grow with the order rate."""
     domain = domain or domain_of(traits)
-    pref = traits["channel_pref"].astype(str).to_numpy(dtype=object)
-    digital = np.isin(pref, ("web", "mobile"))
+    pref, _ = _pref_codes(traits)
+    digital = np.isin(pref, (CHANNELS[domain].index("web"), CHANNELS[domain].index("mobile")))
     rate = 0.6 + 2.4 * digital
     if domain == "retail":
         rate = rate + 1.2 * _col(traits, "purchase_rate")

@@ -1,7 +1,7 @@
 """What each synthetic business sells, and the names every source shares.
 
-The bank sells seven products (:data:`BANK_PRODUCTS`); the retailer sells SKUs in twelve
-categories (:data:`RETAIL_CATEGORIES`). A customer's affinity trait exists per bank product and
+The bank sells seven products (:data:`BANK_PRODUCTS`); the retailer sells 249 SKUs (83 items
+in three variants) in twelve categories (:data:`RETAIL_CATEGORIES`). A customer's affinity trait exists per bank product and
 per retail category (``affinity_<code>``). The economic terms here (fees, interest margins,
 balances, prices, gross margins, costs to serve) are the assumptions behind customer
 profitability; they are documented in the data dictionary.
@@ -22,6 +22,8 @@ __all__ = [
     "DOMAINS",
     "BankProduct",
     "RetailCategory",
+    "RETAIL_VARIANTS",
+    "sku_code",
     "BANK_PRODUCTS",
     "RETAIL_CATEGORIES",
     "CHANNELS",
@@ -72,29 +74,86 @@ BANK_PRODUCTS: tuple[BankProduct, ...] = (
 
 @dataclass(frozen=True)
 class RetailCategory:
-    """A retail category: typical SKU price, gross margin and number of SKUs."""
+    """A retail category: its items (name, classic price), SKU code prefix and gross margin.
+
+    Each item is sold in three variants (SKUs): ``V`` value (0.7 x price), ``C`` classic and
+    ``P`` premium (1.6 x price); SKU codes are ``<prefix><item number><variant>``, e.g.
+    ``PAN01C`` = classic pasta.
+    """
 
     code: str
     name: str
-    mean_price: float
+    prefix: str
     gross_margin: float
-    n_skus: int
+    items: tuple[tuple[str, float], ...]
 
+    @property
+    def mean_price(self) -> float:
+        return sum(p for _, p in self.items) / len(self.items)
+
+    @property
+    def n_skus(self) -> int:
+        return 3 * len(self.items)
+
+
+RETAIL_VARIANTS = (("V", "value", 0.7), ("C", "classic", 1.0), ("P", "premium", 1.6))
 
 RETAIL_CATEGORIES: tuple[RetailCategory, ...] = (
-    RetailCategory("fresh_food", "Fresh food", 4.0, 0.28, 30),
-    RetailCategory("pantry", "Pantry", 3.5, 0.30, 30),
-    RetailCategory("beverages", "Beverages", 3.0, 0.32, 20),
-    RetailCategory("household", "Household", 6.0, 0.35, 20),
-    RetailCategory("baby", "Baby", 12.0, 0.30, 15),
-    RetailCategory("pet", "Pet", 9.0, 0.33, 15),
-    RetailCategory("beauty", "Beauty", 11.0, 0.45, 20),
-    RetailCategory("electronics", "Electronics", 80.0, 0.18, 20),
-    RetailCategory("home_garden", "Home and garden", 25.0, 0.38, 20),
-    RetailCategory("clothing", "Clothing", 30.0, 0.50, 25),
-    RetailCategory("toys", "Toys", 18.0, 0.40, 15),
-    RetailCategory("sports", "Sports", 35.0, 0.40, 15),
+    RetailCategory("fresh_food", "Fresh food", "FRE", 0.28, (
+        ("Milk", 1.2), ("Bread", 1.5), ("Eggs", 2.4), ("Cheddar", 3.5), ("Parmesan", 4.5),
+        ("Bananas", 1.1), ("Apples", 2.2), ("Chicken", 5.5), ("Salad", 1.6), ("Yoghurt", 1.8))),
+    RetailCategory("pantry", "Pantry", "PAN", 0.30, (
+        ("Pasta", 1.3), ("Tomato sauce", 2.0), ("Rice", 2.2), ("Cereal", 3.2), ("Coffee", 5.5),
+        ("Tea", 3.0), ("Crisps", 1.8), ("Biscuits", 1.6), ("Olive oil", 6.5),
+        ("Tortilla chips", 1.9))),
+    RetailCategory("beverages", "Beverages", "BEV", 0.32, (
+        ("Water", 0.9), ("Cola", 1.8), ("Orange juice", 2.3), ("Beer", 5.5), ("Red wine", 8.0),
+        ("White wine", 7.5), ("Sparkling wine", 12.0))),
+    RetailCategory("household", "Household", "HOU", 0.35, (
+        ("Washing powder", 8.0), ("Dish soap", 2.0), ("Toilet paper", 4.5), ("Kitchen roll", 3.0),
+        ("Bin bags", 2.5), ("Cleaning spray", 2.8), ("Light bulbs", 6.0))),
+    RetailCategory("baby", "Baby", "BAB", 0.30, (
+        ("Nappies", 11.0), ("Baby wipes", 3.0), ("Baby formula", 14.0), ("Baby bottle", 9.0),
+        ("Baby food", 1.6))),
+    RetailCategory("pet", "Pet", "PET", 0.33, (
+        ("Dog food", 12.0), ("Dog treats", 4.0), ("Cat food", 9.0), ("Cat litter", 7.0),
+        ("Pet toy", 6.0))),
+    RetailCategory("beauty", "Beauty", "BEA", 0.45, (
+        ("Shampoo", 4.0), ("Conditioner", 4.0), ("Shower gel", 3.0), ("Toothpaste", 2.5),
+        ("Face cream", 15.0), ("Perfume", 45.0), ("Razor", 9.0))),
+    RetailCategory("electronics", "Electronics", "ELE", 0.18, (
+        ("Headphones", 60.0), ("Games console", 300.0), ("Video game", 50.0),
+        ("Controller", 55.0), ("Printer", 120.0), ("Printer ink", 25.0),
+        ("Phone charger", 18.0))),
+    RetailCategory("home_garden", "Home and garden", "HOM", 0.38, (
+        ("Paint", 22.0), ("Paint brush", 7.0), ("Plant pot", 12.0), ("Compost", 8.0),
+        ("Cushion", 15.0), ("Lamp", 35.0), ("Towels", 18.0))),
+    RetailCategory("clothing", "Clothing", "CLO", 0.50, (
+        ("T-shirt", 12.0), ("Jeans", 40.0), ("Socks", 6.0), ("Jumper", 35.0), ("Jacket", 80.0),
+        ("Dress", 45.0), ("Trainers", 60.0))),
+    RetailCategory("toys", "Toys", "TOY", 0.40, (
+        ("Building blocks", 30.0), ("Doll", 18.0), ("Board game", 25.0), ("Puzzle", 12.0),
+        ("Toy car", 9.0))),
+    RetailCategory("sports", "Sports", "SPO", 0.40, (
+        ("Running shoes", 75.0), ("Sports socks", 8.0), ("Yoga mat", 20.0), ("Tent", 120.0),
+        ("Sleeping bag", 60.0), ("Water bottle", 10.0))),
 )
+
+
+def sku_code(category: str, item: str, variant: str = "C") -> str:
+    """The SKU code of ``item`` of retail ``category`` in ``variant`` (V, C or P).
+
+    >>> sku_code("pantry", "Pasta")
+    'PAN01C'
+    """
+    for c in RETAIL_CATEGORIES:
+        if c.code == category:
+            for i, (name, _) in enumerate(c.items, start=1):
+                if name == item:
+                    return f"{c.prefix}{i:02d}{variant}"
+            raise KeyError(f"no item {item!r} in category {category!r}")
+    raise KeyError(f"no retail category {category!r}")
+
 
 #: preferred channels (trait ``channel_pref``)
 CHANNELS = {

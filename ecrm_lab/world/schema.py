@@ -207,12 +207,16 @@ def _dtype_ok(series: pd.Series, dtype: str) -> bool:
     if dtype == "bool":
         return d == np.bool_
     if dtype == "string":
-        return isinstance(d, pd.StringDtype) or (
-            d == object and bool(series.map(lambda v: v is None or isinstance(v, str) or v != v).all())
-        )
+        return isinstance(d, pd.StringDtype)
     if dtype == "category":
         return isinstance(d, pd.CategoricalDtype)
     return d == np.dtype("datetime64[ns]")
+
+
+def _show(value) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
 
 
 def _fail(table: str, column: str | None, message: str) -> SchemaError:
@@ -322,7 +326,7 @@ def validate_table(
                     )
         if col.unique and s.duplicated().any():
             dup = s[s.duplicated()].iloc[0]
-            raise _fail(name, col.name, f"values must be unique; {dup!r} occurs more than once.")
+            raise _fail(name, col.name, f"values must be unique; {_show(dup)} occurs more than once.")
         if col.references is not None and tables is not None and len(values):
             ref_table, ref_col = col.references.split(".")
             if ref_table in tables:
@@ -336,7 +340,7 @@ def validate_table(
                         name,
                         col.name,
                         f"{int((~ok).sum())} value(s) not found in {col.references} "
-                        f"(for example {first!r}).",
+                        f"(for example {_show(first)}).",
                     )
     if schema.primary_key:
         key = list(schema.primary_key)
@@ -412,7 +416,10 @@ def _range_text(col: Column) -> str:
         close = ")" if col.high == "end" else "]"
         parts.append(f"[{lo or '-inf'}, {hi or 'inf'}{close}")
     if col.choices is not None:
-        parts.append(", ".join(col.choices))
+        if len(col.choices) <= 12:
+            parts.append(", ".join(col.choices))
+        else:
+            parts.append(", ".join(col.choices[:6]) + f", … ({len(col.choices)} values)")
     if col.unique:
         parts.append("unique")
     if col.references:

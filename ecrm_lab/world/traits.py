@@ -13,15 +13,16 @@ How the traits are drawn (per customer, in fixed blocks of customers, see
    the distribution of every other trait.
 2. ``value_tier`` from the segment's tier probabilities; ``wealth`` (relative income and
    balance scale, 1 = a typical medium-tier customer) is log-normal around the tier's level.
-3. ``price_sensitivity`` ~ Beta around the segment mean; ``channel_pref`` from the segment's
-   channel probabilities; ``affinity_<code>`` ~ Beta(6 m, 6 (1 - m)) around the segment's mean
-   affinity ``m`` for each bank product / retail category.
+3. ``price_sensitivity`` ~ logit-normal around the segment's value (``logistic(logit(m) +
+   0.8 z)``, median ``m``); ``channel_pref`` from the segment's channel probabilities;
+   ``affinity_<code>`` logit-normal around the segment's affinity for each bank product /
+   retail category.
 4. ``purchase_rate`` ~ Gamma (shape :data:`RATE_SHAPE`) around the segment's mean
    transactions (bank) or orders (retail) per month, scaled up slightly with wealth;
-   ``dropout_p`` ~ Beta around the segment mean (BG/NBD: after each purchase the customer
-   becomes inactive with this probability).
-5. ``service_distress`` ~ Beta around the segment mean: the tendency to run into problems and
-   contact service, and to be dissatisfied.
+   ``dropout_p`` logit-normal around the segment's value (BG/NBD: after each purchase the
+   customer becomes inactive with this probability).
+5. ``service_distress`` logit-normal around the segment's value: the tendency to run into
+   problems and contact service, and to be dissatisfied.
 6. ``churn_hazard``: the segment's monthly churn probability, raised by service distress
    (:func:`ecrm_lab.world.behaviour.churn_hazard`).
 7. Campaign responsiveness: a latent propensity ``z`` (normal around the segment mean) and an
@@ -63,6 +64,7 @@ __all__ = [
     "TRAIT_COLUMNS",
     "draw_traits",
     "draw_traits_block",
+    "concat_frames",
     "TRAITS_SCHEMA",
 ]
 
@@ -72,8 +74,8 @@ TIER_WEALTH = {"low": 0.45, "medium": 1.0, "high": 2.4, "top": 7.0}
 WEALTH_SIGMA = 0.35
 #: Gamma shape of the purchase-rate heterogeneity (smaller = more heterogeneous)
 RATE_SHAPE = 2.0
-#: concentration of the Beta distributions of affinities, price sensitivity and distress
-BETA_CONCENTRATION = 6.0
+#: spread (sd on the logit scale) of affinities, price sensitivity, dropout and distress
+LOGIT_SD = 0.8
 #: spread (sd on the logit scale) of the latent campaign propensity within a segment
 PROPENSITY_SD = 0.75
 #: logit shift of each uplift class: (not contacted, contacted) added to the latent propensity
@@ -112,27 +114,27 @@ SEGMENT_PROFILES: dict[str, tuple[SegmentProfile, ...]] = {
         SegmentProfile(
             "young_digital", 0.24, (28, 5, 18, 40), (0.55, 0.35, 0.09, 0.01), 0.65,
             (0.25, 0.10, 0.03, 0.57, 0.05), (0.92, 0.30, 0.55, 0.35, 0.08, 0.15, 0.15),
-            1.75, 0.015, 0.011, -0.1, (0.35, 0.10, 0.45, 0.10), 0.25, (0.70, 0.60, 0.20, 0.30),
+            1.90, 0.009, 0.011, -0.1, (0.35, 0.10, 0.45, 0.10), 0.25, (0.70, 0.60, 0.20, 0.30),
         ),
         SegmentProfile(
             "family", 0.28, (42, 7, 26, 62), (0.30, 0.45, 0.20, 0.05), 0.60,
             (0.35, 0.20, 0.10, 0.25, 0.10), (0.92, 0.45, 0.50, 0.45, 0.45, 0.20, 0.50),
-            1.45, 0.010, 0.006, 0.0, (0.30, 0.12, 0.48, 0.10), 0.30, (0.65, 0.50, 0.30, 0.50),
+            1.60, 0.006, 0.006, 0.0, (0.30, 0.12, 0.48, 0.10), 0.30, (0.65, 0.50, 0.30, 0.50),
         ),
         SegmentProfile(
             "affluent", 0.10, (51, 10, 28, 85), (0.02, 0.18, 0.45, 0.35), 0.30,
             (0.30, 0.25, 0.20, 0.15, 0.10), (0.92, 0.70, 0.70, 0.20, 0.40, 0.75, 0.55),
-            1.40, 0.008, 0.007, 0.3, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.35, 0.25, 0.50),
+            1.55, 0.005, 0.007, 0.3, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.35, 0.25, 0.50),
         ),
         SegmentProfile(
             "retired", 0.26, (72, 6, 60, 98), (0.45, 0.35, 0.15, 0.05), 0.50,
             (0.10, 0.10, 0.30, 0.05, 0.45), (0.92, 0.60, 0.30, 0.10, 0.06, 0.35, 0.40),
-            0.85, 0.008, 0.004, -0.4, (0.20, 0.10, 0.55, 0.15), 0.35, (0.35, 0.20, 0.45, 0.75),
+            0.95, 0.005, 0.004, -0.4, (0.20, 0.10, 0.55, 0.15), 0.35, (0.35, 0.20, 0.45, 0.75),
         ),
         SegmentProfile(
             "small_business", 0.12, (46, 9, 24, 78), (0.25, 0.40, 0.25, 0.10), 0.45,
             (0.35, 0.25, 0.20, 0.10, 0.10), (0.95, 0.40, 0.60, 0.55, 0.20, 0.25, 0.35),
-            2.30, 0.010, 0.009, 0.1, (0.30, 0.12, 0.48, 0.10), 0.30, (0.70, 0.50, 0.40, 0.40),
+            2.50, 0.006, 0.009, 0.1, (0.30, 0.12, 0.48, 0.10), 0.30, (0.70, 0.50, 0.40, 0.40),
         ),
     ),
     "retail": (
@@ -140,31 +142,31 @@ SEGMENT_PROFILES: dict[str, tuple[SegmentProfile, ...]] = {
             "bargain_hunter", 0.25, (38, 12, 18, 85), (0.45, 0.40, 0.13, 0.02), 0.80,
             (0.20, 0.25, 0.05, 0.15, 0.35),
             (0.70, 0.80, 0.60, 0.60, 0.20, 0.35, 0.30, 0.20, 0.30, 0.35, 0.20, 0.20),
-            1.10, 0.06, 0.006, 0.2, (0.35, 0.10, 0.45, 0.10), 0.30, (0.75, 0.50, 0.15, 0.40),
+            1.10, 0.06, 0.006, -0.2, (0.35, 0.10, 0.45, 0.10), 0.30, (0.75, 0.50, 0.15, 0.40),
         ),
         SegmentProfile(
             "loyal_family", 0.25, (40, 7, 24, 62), (0.20, 0.45, 0.28, 0.07), 0.55,
             (0.15, 0.15, 0.05, 0.15, 0.50),
             (0.80, 0.80, 0.60, 0.65, 0.55, 0.45, 0.35, 0.25, 0.45, 0.50, 0.60, 0.35),
-            1.60, 0.03, 0.004, 0.1, (0.30, 0.15, 0.45, 0.10), 0.25, (0.65, 0.45, 0.20, 0.45),
+            1.60, 0.03, 0.004, -0.3, (0.30, 0.15, 0.45, 0.10), 0.25, (0.65, 0.45, 0.20, 0.45),
         ),
         SegmentProfile(
             "premium", 0.10, (48, 11, 24, 88), (0.03, 0.17, 0.45, 0.35), 0.20,
             (0.25, 0.20, 0.10, 0.15, 0.30),
             (0.60, 0.40, 0.50, 0.35, 0.15, 0.35, 0.70, 0.50, 0.60, 0.65, 0.20, 0.45),
-            0.70, 0.04, 0.005, 0.0, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.30, 0.20, 0.50),
+            0.70, 0.04, 0.005, -0.4, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.30, 0.20, 0.50),
         ),
         SegmentProfile(
             "occasional", 0.28, (45, 15, 18, 92), (0.60, 0.30, 0.09, 0.01), 0.50,
             (0.10, 0.10, 0.05, 0.10, 0.65),
             (0.40, 0.40, 0.35, 0.35, 0.10, 0.20, 0.25, 0.30, 0.30, 0.35, 0.20, 0.20),
-            0.25, 0.15, 0.008, -0.5, (0.20, 0.10, 0.55, 0.15), 0.20, (0.40, 0.25, 0.10, 0.35),
+            0.25, 0.15, 0.008, -0.9, (0.20, 0.10, 0.55, 0.15), 0.20, (0.40, 0.25, 0.10, 0.35),
         ),
         SegmentProfile(
             "online_native", 0.12, (29, 6, 18, 52), (0.30, 0.45, 0.20, 0.05), 0.45,
             (0.45, 0.10, 0.02, 0.40, 0.03),
             (0.30, 0.35, 0.40, 0.30, 0.15, 0.30, 0.55, 0.65, 0.35, 0.60, 0.30, 0.45),
-            0.90, 0.06, 0.007, 0.1, (0.35, 0.10, 0.45, 0.10), 0.35, (0.80, 0.65, 0.10, 0.15),
+            0.90, 0.06, 0.007, -0.3, (0.35, 0.10, 0.45, 0.10), 0.35, (0.80, 0.65, 0.10, 0.15),
         ),
     ),
 }
@@ -184,7 +186,7 @@ def _trait_columns() -> tuple[Column, ...]:
                f"customer): tier level {TIER_WEALTH} times log-normal noise (sigma "
                f"{WEALTH_SIGMA}).", low=0.0),
         Column("price_sensitivity", "float64", "0 = ignores price, 1 = buys only on price. "
-               "Beta around the segment mean.", low=0.0, high=1.0),
+               "Logit-normal around the segment value.", low=0.0, high=1.0),
         Column("channel_pref", "category", "Preferred channel.", choices=CHANNELS["bank"],
                domains=("bank",)),
         Column("channel_pref", "category", "Preferred channel.", choices=CHANNELS["retail"],
@@ -195,7 +197,7 @@ def _trait_columns() -> tuple[Column, ...]:
             what = "product" if dom == "bank" else "category"
             cols.append(Column(
                 f"affinity_{code}", "float64",
-                f"Affinity for the {what} '{code}' in [0, 1] (Beta around the segment mean); "
+                f"Affinity for the {what} '{code}' in [0, 1] (logit-normal around the segment value); "
                 + ("P(holding) = holding_scale x affinity." if dom == "bank"
                    else "basket category weights are proportional to affinity squared."),
                 low=0.0, high=1.0, domains=(dom,)))
@@ -204,9 +206,9 @@ def _trait_columns() -> tuple[Column, ...]:
                f"month while active: Gamma (shape {RATE_SHAPE}) around the segment mean.",
                low=0.0),
         Column("dropout_p", "float64", "BG/NBD: probability of becoming inactive after each "
-               "purchase (Beta around the segment mean).", low=0.0, high=1.0),
+               "purchase (logit-normal around the segment value).", low=0.0, high=1.0),
         Column("service_distress", "float64", "Tendency to have problems, contact service and "
-               "be dissatisfied (Beta around the segment mean).", low=0.0, high=1.0),
+               "be dissatisfied (logit-normal around the segment value).", low=0.0, high=1.0),
         Column("churn_hazard", "float64", "Monthly probability of churning (closing the "
                "relationship): segment baseline raised by service distress.", low=0.0, high=1.0),
         Column("response_base", "float64", "P(take-up of a typical offer | not contacted).",
@@ -246,9 +248,17 @@ TRAITS_SCHEMA = register(
 TRAIT_COLUMNS = {dom: tuple(c.name for c in TRAITS_SCHEMA.columns_for(dom)) for dom in ("bank", "retail")}
 
 
-def _beta(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
-    mean = np.clip(mean, 0.02, 0.98)
-    return rng.beta(BETA_CONCENTRATION * mean, BETA_CONCENTRATION * (1 - mean))
+def _logit_normal(rng: np.random.Generator, median_table: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Values in (0, 1) with median ``median_table[seg]``: ``logistic(logit(median) +
+    LOGIT_SD * z)`` (the logit is taken on the small per-segment table)."""
+    med = np.clip(median_table, 1e-4, 1 - 1e-4)
+    center = np.log(med / (1 - med))[seg]
+    center += LOGIT_SD * rng.standard_normal(center.shape)
+    return behaviour.logistic(center)
+
+
+def _table(prof, attr: str) -> np.ndarray:
+    return np.array([getattr(p, attr) for p in prof], dtype=np.float64)
 
 
 def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, months: int) -> pd.DataFrame:
@@ -258,34 +268,29 @@ def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, m
     """
     prof = SEGMENT_PROFILES[domain]
     n = hi - lo
-    seg = rng.choice(len(prof), size=n, p=np.array([p.share for p in prof]))
+    seg = rng.choice(len(prof), size=n, p=_table(prof, "share"))
 
     def per_seg(attr: str) -> np.ndarray:
-        return np.array([getattr(p, attr) for p in prof], dtype=np.float64)[seg]
+        return _table(prof, attr)[seg]
 
-    def per_seg_rows(attr: str) -> np.ndarray:
-        return np.array([getattr(p, attr) for p in prof], dtype=np.float64)[seg]
-
-    from .behaviour import draw_categorical
-
-    tier = draw_categorical(rng, per_seg_rows("tiers"))
+    tier = behaviour.draw_from_table(rng, _table(prof, "tiers"), seg)
     tier_level = np.array([TIER_WEALTH[t] for t in VALUE_TIERS])[tier]
     wealth = tier_level * np.exp(rng.normal(-0.5 * WEALTH_SIGMA**2, WEALTH_SIGMA, n))
-    price = _beta(rng, per_seg("price_sensitivity"))
-    channel = draw_categorical(rng, per_seg_rows("channels"))
-    aff_means = per_seg_rows("affinity")
-    aff = _beta(rng, aff_means)
+    price = _logit_normal(rng, _table(prof, "price_sensitivity"), seg)
+    channel = behaviour.draw_from_table(rng, _table(prof, "channels"), seg)
+    aff = _logit_normal(rng, _table(prof, "affinity"), seg)
     rate_mean = per_seg("purchase_rate") * wealth**0.1
     rate = rng.gamma(RATE_SHAPE, rate_mean / RATE_SHAPE)
-    dropout = _beta(rng, per_seg("dropout_p") * 3.0) / 3.0
-    distress = _beta(rng, per_seg("service_distress"))
-    hazard = np.clip(per_seg("churn") * np.exp(2.0 * (distress - per_seg("service_distress"))), 1e-4, 0.5)
+    dropout = _logit_normal(rng, _table(prof, "dropout_p"), seg)
+    seg_distress = per_seg("service_distress")
+    distress = _logit_normal(rng, _table(prof, "service_distress"), seg)
+    hazard = np.clip(per_seg("churn") * np.exp(2.0 * (distress - seg_distress)), 1e-4, 0.5)
     z = PROPENSITY_INTERCEPT + per_seg("propensity") + rng.normal(0.0, PROPENSITY_SD, n)
-    uplift_cls = draw_categorical(rng, per_seg_rows("uplift"))
+    uplift_cls = behaviour.draw_from_table(rng, _table(prof, "uplift"), seg)
     shifts = np.array([UPLIFT_SHIFTS[c] for c in UPLIFT_CLASSES])[uplift_cls]
     resp_base = behaviour.logistic(z + shifts[:, 0])
     resp_treated = behaviour.logistic(z + shifts[:, 1])
-    consent = rng.random((n, 4)) < per_seg_rows("consent")
+    consent = rng.random((n, 4)) < _table(prof, "consent")[seg]
 
     cols: dict[str, object] = {
         "customer_id": np.arange(lo + 1, hi + 1, dtype=np.int64),
@@ -296,7 +301,7 @@ def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, m
         "channel_pref": pd.Categorical.from_codes(channel, categories=CHANNELS[domain]),
     }
     for j, code in enumerate(affinity_codes(domain)):
-        cols[f"affinity_{code}"] = aff[:, j]
+        cols[f"affinity_{code}"] = aff[:, j].copy()
     cols.update(
         purchase_rate=rate,
         dropout_p=dropout,
@@ -306,19 +311,37 @@ def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, m
         response_treated=resp_treated,
         true_uplift=resp_treated - resp_base,
         uplift_class=pd.Categorical.from_codes(uplift_cls, categories=UPLIFT_CLASSES),
-        consent_email=consent[:, 0],
-        consent_sms=consent[:, 1],
-        consent_phone=consent[:, 2],
-        consent_post=consent[:, 3],
+        consent_email=consent[:, 0].copy(),
+        consent_sms=consent[:, 1].copy(),
+        consent_phone=consent[:, 2].copy(),
+        consent_post=consent[:, 3].copy(),
     )
-    df = pd.DataFrame(cols)
+    df = pd.DataFrame(cols, copy=False)
     profit = behaviour.expected_monthly_profit(df, domain)
-    df["monthly_profit"] = profit
-    df["true_value"] = behaviour.true_value(profit, hazard, months)
-    return df
+    cols["monthly_profit"] = profit
+    cols["true_value"] = behaviour.true_value(profit, hazard, months)
+    return pd.DataFrame(cols, copy=False)
 
 
 def draw_traits(ctx: WorldContext) -> pd.DataFrame:
     """Draw ``customer_traits`` for the whole world, block by block (chunk-invariant)."""
-    parts = [draw_traits_block(ctx.domain, rng, lo, hi, ctx.months) for lo, hi, rng in ctx.blocks("traits")]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    parts = ctx.map_blocks(
+        "traits", lambda lo, hi, rng: draw_traits_block(ctx.domain, rng, lo, hi, ctx.months)
+    )
+    return concat_frames(parts)
+
+
+def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Row-wise concatenation of frames with identical columns, column by column (much
+    faster than ``pd.concat`` for many blocks; categoricals must share their categories)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {}
+    for col in parts[0].columns:
+        first = parts[0][col]
+        if isinstance(first.dtype, pd.CategoricalDtype):
+            codes = np.concatenate([p[col].cat.codes.to_numpy() for p in parts])
+            out[col] = pd.Categorical.from_codes(codes, dtype=first.dtype)
+        else:
+            out[col] = np.concatenate([p[col].to_numpy() for p in parts])
+    return pd.DataFrame(out, copy=False)

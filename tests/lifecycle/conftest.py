@@ -33,3 +33,19 @@ def cdnow_csv(cdnow_log, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cdnow") / "cdnow.csv"
     cdnow_log.to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def bank_world():
+    """The default bank world of the lessons (2,000 customers, seed 42)."""
+    from ecrm_lab.world import generate
+
+    return generate("bank", 2000, 42)
+
+
+@pytest.fixture(scope="session")
+def retail_world():
+    """A small retail world (800 customers, seed 3)."""
+    from ecrm_lab.world import generate
+
+    return generate("retail", 800, 3)

@@ -33,12 +33,10 @@ class Result(abc.ABC):
 
     def __repr__(self) -> str:
         table = self.summary()
-        with pd.option_context(
-            "display.max_rows", 20, "display.width", 100, "display.precision", 4
-        ):
-            return f"{self._title()}\n{table.to_string()}"
+        with pd.option_context("display.width", 100, "display.precision", 4):
+            return f"{self._title()}\n{table.to_string(max_rows=20, max_cols=12)}"
 
     def _repr_html_(self) -> str:
         table = self.summary()
-        with pd.option_context("display.max_rows", 20, "display.precision", 4):
-            return f"<p><b>{self._title()}</b></p>" + table.to_html()
+        with pd.option_context("display.precision", 4):
+            return f"<p><b>{self._title()}</b></p>" + table.to_html(max_rows=20, max_cols=12)

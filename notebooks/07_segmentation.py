@@ -159,11 +159,16 @@ churned = world.truth["true_churn"].set_index("customer_id")["churned"]
  .sort_values("mean_true_value", ascending=False).round(3))
 
 # %% [markdown]
-# **Reading.** The planted segments are only partly visible in behaviour: the ARI of k-means
-# is well above 0 (chance) but far from 1, and the silhouette's choice of k follows the
-# *geometry* of the features, not the business meaning — it need not equal the number of
-# true segments. RFM agrees with the personas even less, by design, but its names carry
-# meaning: compare true value and true churn across its segments above.
+# **Reading.** The planted segments are only partly visible in behaviour: k-means forced to
+# the true number of segments reaches an ARI clearly above 0 (chance) but far from 1, and
+# the silhouette's choice of k follows the *geometry* of the features, not the business
+# meaning — it need not equal the number of true segments, and can land much closer to
+# chance (compare the two k-means rows in the table above). RFM agrees with the personas
+# even less, by design. Its names carry some meaning, but not all the names suggest: on the
+# default bank world *hibernating*, *at risk* and *can't lose* customers do churn far more
+# than *champions*, who hardly churn at all — yet champions are not the most valuable
+# segment; the high-spending *can't lose*, *loyal* and even *at risk* customers are worth
+# more (spend is not profit). Compare true value and true churn across its segments above.
 #
 # What the business would do: run the RFM actions (reward champions, win back *at risk* and
 # *can't lose* customers, reactivate cheaply or let go the hibernating), and use the k-means

@@ -160,7 +160,7 @@ scoring.summary().round(3).astype({"won_value": object})
 scoring.plot();
 
 # %% [markdown]
-# Working only the scored top half gives up some deals, but saves far more hours: the win
+# Working only the scored top half gives up some deals, but saves proportionally more hours: the win
 # rate per lead worked and the wins per sales hour go up. The true-P(win) row is the ceiling
 # a perfect score would reach; the gap to it is what better data about the customers would
 # buy.

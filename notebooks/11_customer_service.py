@@ -230,8 +230,8 @@ proactive["default rule"].plot();
 # %% [markdown]
 # ## 6 · Service quality and retention
 #
-# In the world, every dissatisfying service contact raises the customer's monthly churn
-# hazard by half for three months. First, what the data show: of the requests whose
+# In the world, every dissatisfying service contact multiplies the customer's monthly churn
+# hazard by 2.5 for three months. First, what the data show: of the requests whose
 # satisfaction survey was answered (at least 90 days before the end of the data), how often
 # did the customer leave within the next 90 days — after a satisfying (4–5) and after a
 # dissatisfying (1–3) experience?

@@ -66,14 +66,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    from .notebooks import update_markdown
     from .runner import render_lesson
 
     lessons = (
         list(LESSONS) if args.all or not args.lessons else [get_lesson(x) for x in args.lessons]
     )
     for lesson in lessons:
-        path = render_lesson(lesson, progress=not args.quiet)
-        print(f"rendered {path}")
+        if args.markdown_only:
+            try:
+                changed = update_markdown(lesson)
+            except ValueError as exc:
+                raise InvalidParameterError(str(exc)) from None
+            print(f"{'updated' if changed else 'unchanged'} {lesson.notebook}")
+        else:
+            path = render_lesson(lesson, progress=not args.quiet)
+            print(f"rendered {path}")
     return 0
 
 
@@ -98,5 +106,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="refresh the committed lesson notebooks (developers)")
     p.add_argument("lessons", nargs="*", metavar="LESSON")
     p.add_argument("--all", action="store_true")
+    p.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="copy edited narrative into the notebooks without re-executing them",
+    )
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_render)

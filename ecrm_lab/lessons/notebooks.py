@@ -28,6 +28,7 @@ __all__ = [
     "write_notebook",
     "cell_inputs",
     "paired_differences",
+    "update_markdown",
 ]
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -145,3 +146,33 @@ def paired_differences(lesson: Lesson) -> list[str]:
                 f"cell {i}: script {a[0]} {a[2]} {a[1][:60]!r} != notebook {b[0]} {b[2]} {b[1][:60]!r}"
             )
     return diffs
+
+
+def update_markdown(lesson: Lesson) -> bool:
+    """Copy the script's markdown cells into the committed notebook, keeping its outputs.
+
+    For narrative-only edits: no kernel runs. The code cells of the script and the notebook
+    must be identical (otherwise the outputs would no longer belong to the code, and
+    ``ValueError`` asks for a full render). Returns True if the notebook changed.
+    """
+    script = read_script(lesson)
+    sync_parameters(script, lesson)
+    committed = nbformat.read(lesson.notebook, as_version=4)
+
+    def code(nb):
+        return [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+
+    if code(script) != code(committed):
+        raise ValueError(
+            f"{lesson.name}: code cells differ between {lesson.script.name} and the notebook; "
+            "run a full render"
+        )
+    outputs = iter([c for c in committed.cells if c.cell_type == "code"])
+    cells = [next(outputs) if c.cell_type == "code" else c for c in script.cells]
+    updated = copy.deepcopy(committed)
+    updated.cells = cells
+    updated = normalise(updated)
+    if updated == committed:
+        return False
+    write_notebook(updated, lesson.notebook)
+    return True

@@ -96,7 +96,9 @@ GLOSSARY: dict[str, str] = {
     "age": "Age in years at the end of the horizon.",
     "tenure_days": "Days from acquisition to the end of the horizon.",
     "n_holdings": "Holdings currently held (bank: open accounts; retail: categories bought in the last year).",
-    "holdings": "Products currently held (bank) / a product per category bought in the last year (retail).",
+    "holdings": "What the customer currently holds, alphabetically (up to 12): bank products, or "
+    "retail categories bought in the last year.",
+    "holding": "What is held: the bank product, or the retail category.",
     "frequency_total": "Purchases over the whole horizon.",
     "monetary_total": "Value of all purchases.",
     "first_purchase_at": "First purchase in the horizon.",

@@ -50,20 +50,23 @@ def concat(parts: Sequence[Part], n: int, valid: np.ndarray | None = None) -> pa
     total_w = int(sum(widths))
     matrix = np.empty((n, total_w), dtype=np.uint8)
     mask = np.empty((n, total_w), dtype=bool)
+    row_len = np.zeros(n, dtype=np.int64)  # bytes per row, from the vocabularies' lengths
     col = 0
     for p, w in zip(parts, widths, strict=True):
         if isinstance(p, str):
             matrix[:, col:col + w] = np.frombuffer(p.encode("utf-8"), dtype=np.uint8)
             mask[:, col:col + w] = True
+            row_len += w
         else:
             vocab, idx = p
             np.take(vocab.matrix, idx, axis=0, out=matrix[:, col:col + w], mode="clip")
             np.take(vocab.mask, idx, axis=0, out=mask[:, col:col + w], mode="clip")
+            row_len += np.take(vocab.lens, idx, mode="clip")
         col += w
     keep = None if valid is None else np.asarray(valid, dtype=bool)
-    if keep is not None:
+    if keep is not None and not keep.all():
         mask &= keep[:, None]
-    row_len = mask.sum(axis=1, dtype=np.int64)
+        row_len *= keep
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(row_len, out=offsets[1:])
     buf = matrix[mask]

@@ -100,7 +100,7 @@ __all__ = [
 #: yearly discount rate of customer value
 ANNUAL_DISCOUNT = 0.10
 #: monthly cost to serve any customer (statements, IT, compliance), by domain
-BASE_COST_TO_SERVE = {"bank": 12.0, "retail": 0.8}
+BASE_COST_TO_SERVE = {"bank": 13.0, "retail": 0.8}
 #: extra monthly cost to serve by preferred channel (bank: branch and phone are expensive)
 CHANNEL_COST = {
     "bank": {"web": 1.0, "email": 1.5, "phone": 7.0, "mobile": 0.5, "branch": 11.0},
@@ -381,6 +381,10 @@ def seasonality(domain: str, month_of_year) -> np.ndarray:
 
 
 # -- campaigns -----------------------------------------------------------------------------
+#: weight of the affinity for the offered product in the take-up logit
+AFFINITY_TAKE_UP = 5.0
+
+
 def take_up_probability(
     traits: pd.DataFrame,
     product_code: str,
@@ -393,7 +397,7 @@ def take_up_probability(
     Starts from ``response_treated`` (contacted) or ``response_base`` (not contacted) on the
     logit scale and adds
 
-    * ``+2.4 (affinity - 0.5)`` for the offered product (bank) or category (retail);
+    * ``+AFFINITY_TAKE_UP (affinity - 0.5)`` (5.0) for the offered (bank) or category (retail);
     * for contacted customers the channel's effect and ``+0.5`` when the channel matches the
       preferred channel (phone is more persuasive, post less);
     * ``+4 discount x price_sensitivity`` for a price discount (a fraction in [0, 1)).
@@ -415,7 +419,7 @@ def take_up_probability(
     n = len(traits)
     treated = np.broadcast_to(np.asarray(treated, dtype=bool), (n,))
     base = np.where(treated, _col(traits, "response_treated"), _col(traits, "response_base"))
-    z = logit(base) + 2.4 * (_col(traits, f"affinity_{product_code}") - 0.5)
+    z = logit(base) + AFFINITY_TAKE_UP * (_col(traits, f"affinity_{product_code}") - 0.5)
     if channel is not None:
         ch = _codes(channel, _CAMPAIGN_CODES, n, "campaign channel")
         pref, domain = _pref_codes(traits)
@@ -453,17 +457,21 @@ def click_probability(traits: pd.DataFrame, product_code: str) -> np.ndarray:
 
 
 # -- churn and lifecycle ---------------------------------------------------------------------
+#: factor on the churn hazard per dissatisfying service contact
+DISSATISFIED_CHURN_FACTOR = 2.5
+
+
 def churn_hazard(traits: pd.DataFrame, dissatisfied_contacts=0.0) -> np.ndarray:
     """Monthly churn probability given the service experience.
 
     The trait ``churn_hazard`` already includes the customer's latent service distress; each
-    dissatisfying service contact in the recent past multiplies the hazard by 1.5 (capped at
+    dissatisfying service contact in the recent past multiplies the hazard by 2.5 (capped at
     0.6). The core generator draws churn dates from the trait (the expected experience); the
     service source makes dissatisfying contacts more frequent for distressed customers and
     in the weeks before their true churn date, so the observed signal leads churn.
     """
     d = np.asarray(dissatisfied_contacts, dtype=np.float64)
-    return np.clip(_col(traits, "churn_hazard") * 1.5**d, 0.0, 0.6)
+    return np.clip(_col(traits, "churn_hazard") * DISSATISFIED_CHURN_FACTOR**d, 0.0, 0.6)
 
 
 def win_back_probability(traits: pd.DataFrame) -> np.ndarray:

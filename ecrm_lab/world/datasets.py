@@ -25,12 +25,27 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_path, sha256_file
-from .behaviour import ANNUAL_DISCOUNT, BASE_COST_TO_SERVE, CHANNEL_COST, DISTRESS_COST
+from .behaviour import (
+    AFFINITY_TAKE_UP,
+    ANNUAL_DISCOUNT,
+    BASE_COST_TO_SERVE,
+    CHANNEL_COST,
+    DISTRESS_COST,
+)
 from .campaigns import CONTROL_SHARE, TARGET_SHARE
 from .catalogue import BANK_PRODUCTS, CAMPAIGN_CHANNELS, RETAIL_CATEGORIES, UPLIFT_CLASSES
 from .generate import generate
 from .schema import data_dictionary
-from .traits import PROPENSITY_SD, RATE_SHAPE, SEGMENT_PROFILES, TIER_WEALTH, UPLIFT_SHIFTS
+from .traits import (
+    PROPENSITY_INTERCEPT,
+    PROPENSITY_SD,
+    RATE_SHAPE,
+    RECEPTIVENESS_AFFINITY,
+    RECEPTIVENESS_PROPENSITY,
+    SEGMENT_PROFILES,
+    TIER_WEALTH,
+    UPLIFT_SHIFTS,
+)
 from .world import World
 
 __all__ = ["CANONICAL", "build", "manifest", "check", "readme", "default_dir", "main"]
@@ -238,9 +253,14 @@ def readme(worlds: dict[str, World]) -> str:
     parts += [
         "### Campaign responsiveness",
         "",
-        "A latent propensity z ~ Normal(segment mean, "
-        f"{PROPENSITY_SD}) plus the uplift class shift gives P(take-up) without and with "
-        "contact for a typical offer; the offer's affinity (+2.4 (affinity - 0.5)), the "
+        "A latent receptiveness r ~ Normal(0, 1) lifts every affinity (logit shift "
+        f"{RECEPTIVENESS_AFFINITY} r), the campaign propensity z ~ Normal(intercept ("
+        + ", ".join(f"{k} {v:g}" for k, v in PROPENSITY_INTERCEPT.items()) + ") + "
+        f"segment mean + {RECEPTIVENESS_PROPENSITY} r, {PROPENSITY_SD}) and the odds of the "
+        "persuadable and sure-thing classes (against lost causes and do-not-disturbs), so "
+        "holdings, spending and engagement reveal it. "
+        "z plus the uplift class shift gives P(take-up) without and with contact for a "
+        f"typical offer; the offer's affinity (+{AFFINITY_TAKE_UP:g} (affinity - 0.5)), the "
         "channel (effect, +0.5 when it matches the preferred channel) and a discount "
         "(+4 discount x price sensitivity) move it on the logit scale.",
         "",

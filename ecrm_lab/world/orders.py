@@ -349,7 +349,9 @@ def build_orders(ctx: WorldContext, customer_id, secs, channel, line_order_id, s
         "channel": pd.Categorical.from_codes(channel, categories=ORDER_CHANNELS),
         "n_lines": n_lines.astype(np.int64),
         "n_items": np.bincount(local, weights=qty, minlength=n_orders).astype(np.int64),
-        "order_value": np.round(np.bincount(local, weights=line_value, minlength=n_orders), 2),
+        "order_value": np.round(
+            np.bincount(local, weights=line_value, minlength=n_orders).astype(np.float64), 2
+        ),
         "promo_code": promo.array,
     }, copy=False)
     lines = pd.DataFrame({

@@ -16,7 +16,9 @@ How the traits are drawn (per customer, in fixed blocks of customers, see
 3. ``price_sensitivity`` ~ logit-normal around the segment's value (``logistic(logit(m) +
    0.8 z)``, median ``m``); ``channel_pref`` from the segment's channel probabilities;
    ``affinity_<code>`` logit-normal around the segment's affinity for each bank product /
-   retail category.
+   retail category, all lifted by the customer's latent receptiveness ``r ~ N(0, 1)``
+   (:data:`RECEPTIVENESS_AFFINITY` r on the logit scale): receptive customers hold more
+   products, spend and browse more, and answer offers more, so observed data reveal them.
 4. ``purchase_rate`` ~ Gamma (shape :data:`RATE_SHAPE`) around the segment's mean
    transactions (bank) or orders (retail) per month, scaled up slightly with wealth;
    ``dropout_p`` logit-normal around the segment's value (BG/NBD: after each purchase the
@@ -25,12 +27,14 @@ How the traits are drawn (per customer, in fixed blocks of customers, see
    problems and contact service, and to be dissatisfied.
 6. ``churn_hazard``: the segment's monthly churn probability, raised by service distress
    (:func:`ecrm_lab.world.behaviour.churn_hazard`).
-7. Campaign responsiveness: a latent propensity ``z`` (normal around the segment mean) and an
-   ``uplift_class`` (persuadable, sure thing, lost cause, do-not-disturb) from the segment's
-   class probabilities give ``response_base`` = P(take-up | not contacted) and
+7. Campaign responsiveness: a latent propensity ``z`` (normal around the domain intercept +
+   segment mean + :data:`RECEPTIVENESS_PROPENSITY` r) and an ``uplift_class`` (persuadable,
+   sure thing, lost cause, do-not-disturb) from the segment's class probabilities, tilted by
+   ``r`` towards persuadables and sure things (:data:`RECEPTIVENESS_UPLIFT`), give ``response_base`` = P(take-up | not contacted) and
    ``response_treated`` = P(take-up | contacted) for a typical offer; ``true_uplift`` is their
-   difference. Defaults: contacting customers at random gives about 1 % take-up, contacting
-   the top decile by ``response_treated`` about 5 %.
+   difference. Defaults (bank, personal-loan e-mail to non-holders): contacting customers at random
+   gives about 1 % take-up, the top decile by a look-alike model mined from observed data
+   about 3.5 %, the top decile by the true take-up probability about 9 %.
 8. ``consent_email/sms/phone/post`` ~ Bernoulli with the segment's probabilities.
 9. ``monthly_profit`` (expected profit per month while a customer, from holdings/purchases
    expected under the traits minus the cost to serve) and ``true_value`` (its discounted sum
@@ -76,8 +80,22 @@ WEALTH_SIGMA = 0.35
 RATE_SHAPE = 2.0
 #: spread (sd on the logit scale) of affinities, price sensitivity, dropout and distress
 LOGIT_SD = 0.8
-#: spread (sd on the logit scale) of the latent campaign propensity within a segment
-PROPENSITY_SD = 0.75
+#: spread (sd on the logit scale) of the latent campaign propensity within a segment, beyond
+#: what the customer's receptiveness explains
+PROPENSITY_SD = 0.35
+#: receptiveness ``r ~ N(0, 1)``: one latent disposition to buy financial products / shop
+#: categories and to answer offers. It lifts every affinity (logit scale, so products are held
+#: together and holdings, spending and page views reveal it), the campaign propensity, and
+#: moves the uplift class towards persuadables and sure things.
+RECEPTIVENESS_AFFINITY = 1.2
+RECEPTIVENESS_PROPENSITY = 1.0
+#: logit shift of each uplift class's probability per unit of receptiveness
+RECEPTIVENESS_UPLIFT = {
+    "persuadable": 0.6,
+    "sure_thing": 0.6,
+    "lost_cause": -0.6,
+    "do_not_disturb": -0.6,
+}
 #: logit shift of each uplift class: (not contacted, contacted) added to the latent propensity
 UPLIFT_SHIFTS = {
     "persuadable": (-1.6, 1.0),
@@ -85,8 +103,9 @@ UPLIFT_SHIFTS = {
     "lost_cause": (-2.6, -2.6),
     "do_not_disturb": (0.0, -1.7),
 }
-#: intercept of the propensity (logit scale), calibrated so that random contact gives ~1 %
-PROPENSITY_INTERCEPT = -5.0
+#: intercept of the propensity (logit scale) per domain, calibrated so that random contact
+#: gives ~1 % take-up
+PROPENSITY_INTERCEPT = {"bank": -6.8, "retail": -6.0}
 
 
 @dataclass(frozen=True)
@@ -248,12 +267,17 @@ TRAITS_SCHEMA = register(
 TRAIT_COLUMNS = {dom: tuple(c.name for c in TRAITS_SCHEMA.columns_for(dom)) for dom in ("bank", "retail")}
 
 
-def _logit_normal(rng: np.random.Generator, median_table: np.ndarray, seg: np.ndarray) -> np.ndarray:
+def _logit_normal(
+    rng: np.random.Generator, median_table: np.ndarray, seg: np.ndarray, shift=None
+) -> np.ndarray:
     """Values in (0, 1) with median ``median_table[seg]``: ``logistic(logit(median) +
-    LOGIT_SD * z)`` (the logit is taken on the small per-segment table)."""
+    LOGIT_SD * z)`` (the logit is taken on the small per-segment table); ``shift`` (per row)
+    is added on the logit scale."""
     med = np.clip(median_table, 1e-4, 1 - 1e-4)
     center = np.log(med / (1 - med))[seg]
     center += LOGIT_SD * rng.standard_normal(center.shape)
+    if shift is not None:
+        center += shift if center.ndim == 1 else shift[:, None]
     return behaviour.logistic(center)
 
 
@@ -278,15 +302,19 @@ def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, m
     wealth = tier_level * np.exp(rng.normal(-0.5 * WEALTH_SIGMA**2, WEALTH_SIGMA, n))
     price = _logit_normal(rng, _table(prof, "price_sensitivity"), seg)
     channel = behaviour.draw_from_table(rng, _table(prof, "channels"), seg)
-    aff = _logit_normal(rng, _table(prof, "affinity"), seg)
+    recept = rng.standard_normal(n)
+    aff = _logit_normal(rng, _table(prof, "affinity"), seg, RECEPTIVENESS_AFFINITY * recept)
     rate_mean = per_seg("purchase_rate") * wealth**0.1
     rate = rng.gamma(RATE_SHAPE, rate_mean / RATE_SHAPE)
     dropout = _logit_normal(rng, _table(prof, "dropout_p"), seg)
     seg_distress = per_seg("service_distress")
     distress = _logit_normal(rng, _table(prof, "service_distress"), seg)
     hazard = np.clip(per_seg("churn") * np.exp(2.0 * (distress - seg_distress)), 1e-4, 0.5)
-    z = PROPENSITY_INTERCEPT + per_seg("propensity") + rng.normal(0.0, PROPENSITY_SD, n)
-    uplift_cls = behaviour.draw_from_table(rng, _table(prof, "uplift"), seg)
+    z = (PROPENSITY_INTERCEPT[domain] + per_seg("propensity") + RECEPTIVENESS_PROPENSITY * recept
+         + rng.normal(0.0, PROPENSITY_SD, n))
+    tilt = np.array([RECEPTIVENESS_UPLIFT[c] for c in UPLIFT_CLASSES])
+    uplift_p = _table(prof, "uplift")[seg] * np.exp(recept[:, None] * tilt[None, :])
+    uplift_cls = behaviour.draw_categorical(rng, uplift_p)
     shifts = np.array([UPLIFT_SHIFTS[c] for c in UPLIFT_CLASSES])[uplift_cls]
     resp_base = behaviour.logistic(z + shifts[:, 0])
     resp_treated = behaviour.logistic(z + shifts[:, 1])

@@ -230,7 +230,7 @@ def customer_value(ctx: WorldContext, traits: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "customer_id": ids,
         "months_active": months_active,
-        "revenue": np.round(revenue, 2),
+        "revenue": np.round(np.asarray(revenue, dtype=np.float64), 2),
         "cost": np.round(cost, 2),
         "profit": np.round(profit, 2),
         "profitable": profit > 0,

@@ -117,7 +117,6 @@ def graded(toy, tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions")
     # several independent faults share a notebook, to keep the number of kernels small
     cases = {
-        "good": ({}, (), False),
         "tampered": ({"q1_mean": DAEMON + sol["q1_mean"]}, (), True),
         "raises_missing": ({"q1_mean": "raise ValueError('boom')"}, ("q2_top",), False),
         "loops_memory": (
@@ -182,7 +181,6 @@ def row(graded, sid):
 def test_every_student_has_a_row_a_score_a_status_and_feedback(graded):
     book, rows, out = graded
     assert set(rows) == {
-        "good",
         "tampered",
         "raises_missing",
         "loops_memory",
@@ -206,14 +204,11 @@ def test_every_student_has_a_row_a_score_a_status_and_feedback(graded):
     assert manifest["ignored_files"] == ["not a student id.ipynb"]
 
 
-def test_solution_grades_full_marks(graded):
-    r = row(graded, "good")
-    assert (r["status"], float(r["total"]), r["reason"]) == ("ok", FULL, "")
-
-
-def test_edited_or_deleted_locked_cells_do_not_matter_and_spawned_processes_die(graded):
+def test_solution_with_edited_locked_cells_grades_full_marks_and_its_processes_die(graded):
+    # the solution's answers, with every locked cell replaced and the markdown deleted, and a
+    # first answer that leaves background processes behind (one double-forked, untagged)
     r = row(graded, "tampered")
-    assert (r["status"], float(r["total"])) == ("ok", FULL)
+    assert (r["status"], float(r["total"]), r["reason"]) == ("ok", FULL, "")
     book = graded[0]
     g = next(g for g in book.grades if g.student_id == "tampered")
     assert g.run["survivors"] == 0
@@ -286,8 +281,8 @@ def test_lying_eq_and_monkeypatching_gain_nothing_and_hidden_checks_are_out_of_r
 def test_a_submission_killing_its_neighbours_changes_no_other_grade(graded):
     # 'adversary' kills every other sandbox of the run it can see for a few seconds;
     # victims are re-run alone, so the good notebooks still get full marks
-    for sid in ("good", "tampered"):
-        assert float(row(graded, sid)["total"]) == FULL
+    assert float(row(graded, "tampered")["total"]) == FULL
+    assert float(row(graded, "prints")["total"]) == FULL - Q3
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ def _cases():
     for lesson in LESSONS:
         if lesson.uses_data:
             seed = lesson.param("seed").default
-            for domain, s in (("retail", seed), ("bank", seed + 1), ("retail", seed + 1)):
+            # nbval covers (bank, default seed); these cover the other domain and a second seed
+            for domain, s in (("retail", seed), ("bank", seed + 1)):
                 yield pytest.param(lesson, {"domain": domain, "seed": s}, id=f"{lesson.name}-{domain}-{s}")
         else:
             non_default = {

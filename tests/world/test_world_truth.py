@@ -109,8 +109,9 @@ def test_untargeted_take_up_is_about_one_percent_and_targeting_reaches_3_to_5(ba
     p = u.loc[treated.to_numpy(), "p_treated"].to_numpy()
     assert 0.007 < p.mean() < 0.015
     top = np.sort(p)[::-1]
-    assert 0.03 < top[: len(p) // 10].mean() < 0.08  # best decile
-    assert 0.025 < top[: len(p) // 5].mean() < 0.05  # best two deciles
+    # best decile: the true propensity must beat the mined one, which reaches 3-5 %
+    assert 0.03 < top[: len(p) // 10].mean() < 0.12
+    assert 0.025 < top[: len(p) // 5].mean() < 0.07  # best two deciles
     # the control group takes up less: the campaign has a real average effect
     assert (u["p_treated"] - u["p_control"]).mean() > 0
 

@@ -16,8 +16,8 @@ COMMENT ON VIEW int_activity IS
 
 -- Holdings: the products a customer holds (open accounts).
 CREATE VIEW int_holding AS
-SELECT a.customer_id, a.product_code, p.category, a.balance, a.status = 'open' AS is_open,
-       CAST(a.open_date AS DATE) AS since
+SELECT a.customer_id, a.product_code AS holding, a.product_code, p.category, a.balance,
+       a.status = 'open' AS is_open, CAST(a.open_date AS DATE) AS since
 FROM stg_accounts AS a
 JOIN stg_products AS p ON p.product_code = a.product_code;
 

@@ -14,7 +14,7 @@ COMMENT ON VIEW int_activity IS
 
 -- Holdings: the categories a customer buys (open = bought in the last 365 days).
 CREATE VIEW int_holding AS
-SELECT o.customer_id, MIN(l.product_code) AS product_code, p.category,
+SELECT o.customer_id, p.category AS holding, MIN(l.product_code) AS product_code, p.category,
        SUM(l.line_value) AS balance,
        MAX(o.order_date) >= (SELECT end_date FROM etl_run) - INTERVAL '365 days' AS is_open,
        CAST(MIN(o.order_date) AS DATE) AS since

@@ -14,10 +14,10 @@ WITH years AS (
     GROUP BY year
 ),
 spend AS (
-    SELECT customer_id, CAST(EXTRACT(YEAR FROM activity_at) AS INTEGER) AS year,
-           SUM(value) AS value, COUNT(*) AS n_purchases
-    FROM int_activity
-    GROUP BY customer_id, CAST(EXTRACT(YEAR FROM activity_at) AS INTEGER)
+    SELECT customer_id, year, SUM(value) AS value,
+           CAST(SUM(n_purchases) AS BIGINT) AS n_purchases
+    FROM int_activity_summary
+    GROUP BY customer_id, year
 ),
 base AS (
     SELECT c.customer_id, y.year, y.year_start,

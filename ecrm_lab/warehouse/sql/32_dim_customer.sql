@@ -75,7 +75,7 @@ dated AS (
     FROM versions AS v
 )
 SELECT
-    ROW_NUMBER() OVER (ORDER BY d.customer_id, d.valid_from) AS customer_key,
+    d.customer_id * 1000 + d.version AS customer_key,
     p.*,
     d.value_tier,
     d.status,
@@ -88,7 +88,7 @@ JOIN int_customer_profile AS p ON p.customer_id = d.customer_id;
 
 COMMENT ON TABLE dim_customer IS
     'Dimension: customers with type-2 history. One row per version; a new version starts when the observed value tier (yearly, derived from spend) or the lifecycle status (churn, win-back) changes.';
-COMMENT ON COLUMN dim_customer.customer_key IS 'Surrogate key of the version (facts join on it).';
+COMMENT ON COLUMN dim_customer.customer_key IS 'Surrogate key of the version (facts join on it): customer_id x 1000 + version, so it needs no global numbering.';
 COMMENT ON COLUMN dim_customer.customer_id IS 'Durable customer number, the same in every version.';
 COMMENT ON COLUMN dim_customer.value_tier IS 'Observed value tier in this version (low, medium, high, top).';
 COMMENT ON COLUMN dim_customer.status IS 'Lifecycle status in this version: active or churned.';

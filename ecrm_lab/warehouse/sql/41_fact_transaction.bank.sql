@@ -9,7 +9,7 @@ SELECT
     c.customer_key,
     t.customer_id,
     t.account_id,
-    p.product_key,
+    h.product_key,
     ch.channel_key,
     t."timestamp" AS transaction_at,
     t.merchant_category,
@@ -19,8 +19,7 @@ FROM stg_transactions AS t
 LEFT JOIN dim_customer AS c
        ON c.customer_id = t.customer_id
       AND t."timestamp" >= c.valid_from AND t."timestamp" < c.valid_to
-LEFT JOIN stg_accounts AS a ON a.account_id = t.account_id
-LEFT JOIN dim_product AS p ON p.product_code = a.product_code
+LEFT JOIN fact_holding AS h ON h.account_id = t.account_id
 LEFT JOIN dim_channel AS ch ON ch.channel_code = t.channel;
 
 COMMENT ON TABLE fact_transaction IS

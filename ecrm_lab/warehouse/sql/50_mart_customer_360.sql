@@ -4,60 +4,66 @@
 
 CREATE TABLE mart_customer_360 AS
 WITH horizon AS (
-    SELECT end_date,
-           CAST(end_date - INTERVAL '365 days' AS DATE) AS year_ago
-    FROM etl_run
+    SELECT end_date FROM etl_run
 ),
 rfm AS (
     SELECT a.customer_id,
-           MIN(a.activity_at) AS first_purchase_at,
-           MAX(a.activity_at) AS last_purchase_at,
-           COUNT(*) AS frequency_total,
+           MIN(a.first_at) AS first_purchase_at,
+           MAX(a.last_at) AS last_purchase_at,
+           CAST(SUM(a.n_purchases) AS BIGINT) AS frequency_total,
            SUM(a.value) AS monetary_total,
-           COUNT(CASE WHEN a.activity_at >= (SELECT year_ago FROM horizon) THEN 1 END)
-               AS frequency_12m,
-           SUM(CASE WHEN a.activity_at >= (SELECT year_ago FROM horizon) THEN a.value ELSE 0 END)
-               AS monetary_12m,
-           COUNT(CASE WHEN ch.is_digital THEN 1 END) AS digital_purchases
-    FROM int_activity AS a
+           CAST(SUM(a.n_purchases_12m) AS BIGINT) AS frequency_12m,
+           SUM(a.value_12m) AS monetary_12m,
+           CAST(SUM(CASE WHEN ch.is_digital THEN a.n_purchases ELSE 0 END) AS BIGINT)
+               AS digital_purchases
+    FROM int_activity_summary AS a
     LEFT JOIN ref_channel AS ch ON ch.channel_code = a.channel_code
     GROUP BY a.customer_id
 ),
 top_channel AS (
-    SELECT customer_id, channel_code AS top_purchase_channel
+    -- the channel of most purchases (ties: the first code); hash aggregates, no sort
+    SELECT c.customer_id, MIN(c.channel_code) AS top_purchase_channel
     FROM (
-        SELECT customer_id, channel_code,
-               ROW_NUMBER() OVER (PARTITION BY customer_id
-                                  ORDER BY COUNT(*) DESC, channel_code) AS rn
-        FROM int_activity
+        SELECT customer_id, channel_code, SUM(n_purchases) AS n
+        FROM int_activity_summary
         GROUP BY customer_id, channel_code
-    ) AS t
-    WHERE rn = 1
+    ) AS c
+    JOIN (
+        SELECT customer_id, MAX(n) AS n
+        FROM (
+            SELECT customer_id, channel_code, SUM(n_purchases) AS n
+            FROM int_activity_summary
+            GROUP BY customer_id, channel_code
+        ) AS t
+        GROUP BY customer_id
+    ) AS m ON m.customer_id = c.customer_id AND m.n = c.n
+    GROUP BY c.customer_id
+),
+holding_values AS (
+    -- the few distinct things one can hold (bank products, retail categories), numbered
+    SELECT holding, ROW_NUMBER() OVER (ORDER BY holding) AS g
+    FROM (SELECT DISTINCT holding FROM int_holding WHERE is_open) AS v
 ),
 holdings AS (
-    -- open holdings; the list of their products in alphabetical order (the first 12)
-    SELECT customer_id,
+    -- open holdings: their number and a flag per holding value (a cheap integer pivot)
+    SELECT h.customer_id,
            COUNT(*) AS n_holdings,
-           NULLIF(CONCAT_WS(', ', MAX(CASE WHEN rn = 1 THEN product_code END),
-                            MAX(CASE WHEN rn = 2 THEN product_code END),
-                            MAX(CASE WHEN rn = 3 THEN product_code END),
-                            MAX(CASE WHEN rn = 4 THEN product_code END),
-                            MAX(CASE WHEN rn = 5 THEN product_code END),
-                            MAX(CASE WHEN rn = 6 THEN product_code END),
-                            MAX(CASE WHEN rn = 7 THEN product_code END),
-                            MAX(CASE WHEN rn = 8 THEN product_code END),
-                            MAX(CASE WHEN rn = 9 THEN product_code END),
-                            MAX(CASE WHEN rn = 10 THEN product_code END),
-                            MAX(CASE WHEN rn = 11 THEN product_code END),
-                            MAX(CASE WHEN rn = 12 THEN product_code END)), '')
-               AS holdings
-    FROM (
-        SELECT customer_id, product_code,
-               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY product_code) AS rn
-        FROM int_holding
-        WHERE is_open
-    ) AS h
-    GROUP BY customer_id
+           MAX(CASE WHEN v.g = 1 THEN 1 ELSE 0 END) AS f1,
+           MAX(CASE WHEN v.g = 2 THEN 1 ELSE 0 END) AS f2,
+           MAX(CASE WHEN v.g = 3 THEN 1 ELSE 0 END) AS f3,
+           MAX(CASE WHEN v.g = 4 THEN 1 ELSE 0 END) AS f4,
+           MAX(CASE WHEN v.g = 5 THEN 1 ELSE 0 END) AS f5,
+           MAX(CASE WHEN v.g = 6 THEN 1 ELSE 0 END) AS f6,
+           MAX(CASE WHEN v.g = 7 THEN 1 ELSE 0 END) AS f7,
+           MAX(CASE WHEN v.g = 8 THEN 1 ELSE 0 END) AS f8,
+           MAX(CASE WHEN v.g = 9 THEN 1 ELSE 0 END) AS f9,
+           MAX(CASE WHEN v.g = 10 THEN 1 ELSE 0 END) AS f10,
+           MAX(CASE WHEN v.g = 11 THEN 1 ELSE 0 END) AS f11,
+           MAX(CASE WHEN v.g = 12 THEN 1 ELSE 0 END) AS f12
+    FROM int_holding AS h
+    JOIN holding_values AS v ON v.holding = h.holding
+    WHERE h.is_open
+    GROUP BY h.customer_id
 ),
 web AS (
     SELECT customer_id,
@@ -125,7 +131,20 @@ SELECT
     CAST((SELECT end_date FROM horizon) - p.acquisition_date AS INTEGER) AS tenure_days,
     -- holdings
     COALESCE(h.n_holdings, 0) AS n_holdings,
-    h.holdings,
+    NULLIF(CONCAT_WS(', ',
+        CASE WHEN h.f1 = 1 THEN (SELECT holding FROM holding_values WHERE g = 1) END,
+        CASE WHEN h.f2 = 1 THEN (SELECT holding FROM holding_values WHERE g = 2) END,
+        CASE WHEN h.f3 = 1 THEN (SELECT holding FROM holding_values WHERE g = 3) END,
+        CASE WHEN h.f4 = 1 THEN (SELECT holding FROM holding_values WHERE g = 4) END,
+        CASE WHEN h.f5 = 1 THEN (SELECT holding FROM holding_values WHERE g = 5) END,
+        CASE WHEN h.f6 = 1 THEN (SELECT holding FROM holding_values WHERE g = 6) END,
+        CASE WHEN h.f7 = 1 THEN (SELECT holding FROM holding_values WHERE g = 7) END,
+        CASE WHEN h.f8 = 1 THEN (SELECT holding FROM holding_values WHERE g = 8) END,
+        CASE WHEN h.f9 = 1 THEN (SELECT holding FROM holding_values WHERE g = 9) END,
+        CASE WHEN h.f10 = 1 THEN (SELECT holding FROM holding_values WHERE g = 10) END,
+        CASE WHEN h.f11 = 1 THEN (SELECT holding FROM holding_values WHERE g = 11) END,
+        CASE WHEN h.f12 = 1 THEN (SELECT holding FROM holding_values WHERE g = 12) END
+    ), '') AS holdings,
     -- recency, frequency, monetary
     CAST((SELECT end_date FROM horizon) - CAST(r.last_purchase_at AS DATE) AS INTEGER)
         AS recency_days,

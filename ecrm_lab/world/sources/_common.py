@@ -307,7 +307,8 @@ def ragged_strings(chars: np.ndarray, lens: np.ndarray, valid=None) -> pd.Series
 def choose_strings(pieces: list[tuple[np.ndarray, np.ndarray]], n: int, valid=None) -> pd.Series:
     """Strings assembled from ``(rows, chars)`` pieces: row ``rows[j]`` is the text of
     ``chars[j]`` (ASCII matrices of any widths); rows not covered are missing."""
-    widths = {c.shape[1] for _, c in pieces if len(c)}
+    pieces = [(rows, c) for rows, c in pieces if len(c)]  # empty pieces may have any width
+    widths = {c.shape[1] for _, c in pieces}
     if len(widths) == 1:  # one width: no compaction needed
         width = widths.pop()
         chars = np.zeros((n, width), dtype=np.uint8)
@@ -391,7 +392,11 @@ def label_codes(series: pd.Series, labels) -> np.ndarray:
 def string_codes(values, labels) -> np.ndarray:
     """Position in ``labels`` of each string of ``values`` (-1: missing or not a label),
     computed in Arrow (no per-row Python)."""
+    if isinstance(values, pa.ChunkedArray):  # may have no chunks (then pa.array is untyped)
+        values = values.combine_chunks()
     arr = pa.array(values)
+    if len(arr) == 0 or pa.types.is_null(arr.type):
+        return np.full(len(arr), -1, dtype=np.int64)
     idx = pc.index_in(arr, value_set=pa.array(list(labels), type=arr.type))
     return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 

@@ -709,7 +709,7 @@ def _web(ctx: WorldContext, email_fault: np.ndarray):
     number = np.where(
         serial >= 0,
         _NEAR_BASE + serial,
-        np.where(c >= 0, c + 1, acc.prospect_number[np.maximum(p, 0)]),
+        np.where(c >= 0, c + 1, np.append(acc.prospect_number, 0)[np.maximum(p, 0)]),
     )
     n = len(c)
     cust_email = _as_arrow(customers["email"]).take(pa.array(np.maximum(c, 0)))

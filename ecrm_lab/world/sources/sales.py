@@ -384,7 +384,8 @@ def _block(ctx: WorldContext, lo: int, hi: int, rng: np.random.Generator, M: _Mo
     # one lead per customer and product: keep the first
     order = np.lexsort((t, prod, o))
     o, t, end, prod = o[order], t[order], end[order], prod[order]
-    dup = np.r_[False, (o[1:] == o[:-1]) & (prod[1:] == prod[:-1])]
+    dup = np.zeros(len(o), dtype=bool)
+    dup[1:] = (o[1:] == o[:-1]) & (prod[1:] == prod[:-1])
     o, t, end, prod = o[~dup], t[~dup], end[~dup], prod[~dup]
     m = len(o)
 

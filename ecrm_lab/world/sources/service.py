@@ -34,14 +34,14 @@ closed requests (4-5 when satisfied, 1-3 when not).
 
 Service quality and churn
 -------------------------
-:func:`~ecrm_lab.world.behaviour.churn_hazard` multiplies the monthly churn hazard by 1.5 for
+:func:`~ecrm_lab.world.behaviour.churn_hazard` multiplies the monthly churn hazard by 2.5 for
 each dissatisfying contact in the last :data:`RECENT_DAYS` days. Churn dates are drawn by the
 core from the trait, so this source adds what that implies: conditioned on churning at ``T``,
-the number of dissatisfying contacts in ``[T - RECENT_DAYS, T)`` is Poisson with 1.5 times
-its usual mean, so churners get ``Poisson(0.5 x usual mean)`` extra dissatisfying requests in
+the number of dissatisfying contacts in ``[T - RECENT_DAYS, T)`` is Poisson with 2.5 times
+its usual mean, so churners get ``Poisson(1.5 x usual mean)`` extra dissatisfying requests in
 that window (truth ``service_truth.pre_churn``). The observed signal therefore leads churn with
-the planted hazard ratio 1.5 per dissatisfying contact (distressed customers also churn more, so
-the observed monthly hazard ratio of "a low score in the last 90 days" is about 1.8). Measure
+the planted hazard ratio 2.5 per dissatisfying contact (distressed customers also churn more, so
+the observed monthly hazard ratio of "a low score in the last 90 days" is higher still). Measure
 it as a hazard with a time-varying covariate: comparing customers who *ever* gave a low score
 with the others is biased by exposure (customers who leave early have less time to complain).
 """
@@ -54,6 +54,7 @@ import pyarrow as pa
 
 from .._context import WorldContext
 from ..behaviour import (
+    DISSATISFIED_CHURN_FACTOR,
     resolution_probability,
     satisfaction_probability,
     service_channel_probabilities,
@@ -334,7 +335,7 @@ SERVICE_REQUESTS_SCHEMA = register(
         "branch/store. Frequency from service distress (behaviour.service_request_rate); "
         "resolution, satisfaction and the contract/warranty status of the product concerned. "
         "Churners get extra dissatisfying requests in the 90 days before their true churn date "
-        "(hazard x 1.5 per dissatisfying contact, behaviour.churn_hazard), so dissatisfaction "
+        "(hazard x 2.5 per dissatisfying contact, behaviour.churn_hazard), so dissatisfaction "
         "leads churn.",
         _request_columns(),
         primary_key=("request_id",),
@@ -526,7 +527,9 @@ def _block(
             )
         start = np.maximum(churn[ch_rows] - RECENT_DAYS, win.a0[lo:hi][ch_rows])
         span = np.maximum(churn[ch_rows] - start, 0.0)
-        cnt = rng.poisson(0.5 * rate[ch_rows] * mean_unsat * span)
+        cnt = rng.poisson(
+            (DISSATISFIED_CHURN_FACTOR - 1.0) * rate[ch_rows] * mean_unsat * span
+        )
         e = np.repeat(np.arange(len(ch_rows)), cnt)
         o = np.r_[o, ch_rows[e]]
         t = np.r_[t, start[e] + rng.random(len(e)) * span[e]]
@@ -681,10 +684,12 @@ class _RetailSubject:
         oid = self.o_id[pos]
         first = np.searchsorted(self.l_sorted, oid, side="left")
         count = np.searchsorted(self.l_sorted, oid, side="right") - first
-        line = self.l_pos[
-            np.minimum(first + (rng.random(len(t)) * count).astype(np.int64), len(self.l_pos) - 1)
-        ]
-        sku = string_codes(self.l_sku.take(pa.array(line)), self.codes)
+        pick = first + (rng.random(len(t)) * count).astype(np.int64)
+        if len(self.l_pos):
+            line = self.l_pos[np.minimum(pick, len(self.l_pos) - 1)]
+            sku = string_codes(self.l_sku.take(pa.array(line)), self.codes)
+        else:  # no order lines at all (a tiny world): no request concerns an order
+            sku = np.zeros(len(t), dtype=np.int64)
         contract = np.where(with_order, np.where(age <= self.limit[sku], 0, 1), 2)
         return {
             "order": np.where(with_order, oid, -1),

@@ -1416,9 +1416,11 @@ def proactive_chat(
     solved = accepted & di & (u[:, 2] < behaviour.resolution_probability(tr, "chat"))
     p_dis = _p_dissatisfied(tr, domain)
     avoided = float(p_dis[solved].sum())
-    # each dissatisfying contact multiplies the monthly hazard by 1.5 for RECENT_DAYS
+    # each dissatisfying contact multiplies the monthly hazard by the behaviour model's
+    # DISSATISFIED_CHURN_FACTOR for RECENT_DAYS
     hz = tr["churn_hazard"].to_numpy(dtype=np.float64)
-    churn_avoided = float((p_dis * hz * (1.0 - 1.0 / 1.5) * RECENT_DAYS / 30.4)[solved].sum())
+    lift = 1.0 - 1.0 / behaviour.DISSATISFIED_CHURN_FACTOR
+    churn_avoided = float((p_dis * hz * lift * RECENT_DAYS / 30.4)[solved].sum())
     minutes = HANDLE_MINUTES["chat"] if rule.offer == "chat" else HANDLE_MINUTES["phone"]
     per_chat = AGENT_COST_PER_HOUR * minutes / 60.0
     cost = float(accepted.sum() * per_chat)
@@ -1518,7 +1520,8 @@ def churn_hazard_given_service(traits: Any, resolution_boost: float = 0.0) -> np
     """Monthly churn hazard of each customer when first-contact resolution changes.
 
     The trait ``churn_hazard`` is the hazard under the world's service quality. Each
-    dissatisfying contact in the last :data:`RECENT_DAYS` days multiplies the hazard by 1.5
+    dissatisfying contact in the last :data:`RECENT_DAYS` days multiplies the hazard by
+    :data:`~ecrm_lab.world.behaviour.DISSATISFIED_CHURN_FACTOR` (2.5)
     (:func:`ecrm_lab.world.behaviour.churn_hazard`), so a service that leaves ``D_new``
     instead of ``D_base`` expected dissatisfying contacts gives
     ``churn_hazard(traits, D_new - D_base)``. ``resolution_boost`` is the share of the

@@ -5,18 +5,21 @@
 -- the report counts them on the staged rows exactly as delivered.
 
 -- 1. de-duplication ----------------------------------------------------------------------
+-- the distinct rows, once (exact duplicates dropped)
+CREATE TABLE int_crm_distinct AS SELECT DISTINCT * FROM stg_raw_crm_customers;
+
 -- exact duplicates: rows identical to an earlier row (double loads)
 INSERT INTO etl_integration_report
 SELECT 1, 'de-duplication', 'raw_crm_customers', 'duplicate_exact', '*',
        (SELECT COUNT(*) FROM stg_raw_crm_customers)
-       - (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM stg_raw_crm_customers) AS d),
+       - (SELECT COUNT(*) FROM int_crm_distinct),
        'removed rows identical to an earlier row';
 
 -- near duplicates: the same person registered again under a new key (every field equal
 -- except the key, the case of the name and the registration date)
 -- (sentinel birth dates differ between the copies, so they are compared as missing)
 CREATE TABLE int_crm_person AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_crm_customers),
+WITH d AS (SELECT * FROM int_crm_distinct),
 y AS (
     SELECT d.*,
            CASE
@@ -148,7 +151,7 @@ FROM (
 
 -- the clean CRM record: one row per surviving key ----------------------------------------
 CREATE TABLE int_crm_customer AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_crm_customers),
+WITH d AS (SELECT * FROM int_crm_distinct),
 clean AS (
     SELECT
         d.crm_id,
@@ -219,3 +222,5 @@ COMMENT ON TABLE int_crm_customer IS
     'Integration: the cleaned CRM record, one row per customer: codes harmonised, dates parsed, outliers and invalid e-mails set to missing, duplicates merged.';
 COMMENT ON COLUMN int_crm_customer.customer_id IS 'Customer number (digits of the surviving CRM key).';
 COMMENT ON COLUMN int_crm_customer.annual_income IS 'Declared yearly income; outliers (negative, above 5 000 000) set to missing.';
+COMMENT ON TABLE int_crm_distinct IS
+    'Integration: the distinct rows of raw_crm_customers (exact duplicates removed).';

@@ -5,16 +5,19 @@
 -- CRM customer number as plain digits when the account was linked at onboarding.
 
 -- 1. de-duplication ----------------------------------------------------------------------
+-- the distinct rows, once (exact duplicates dropped)
+CREATE TABLE int_web_distinct AS SELECT DISTINCT * FROM stg_raw_web_customers;
+
 INSERT INTO etl_integration_report
 SELECT 1, 'de-duplication', 'raw_web_customers', 'duplicate_exact', '*',
        (SELECT COUNT(*) FROM stg_raw_web_customers)
-       - (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM stg_raw_web_customers) AS d),
+       - (SELECT COUNT(*) FROM int_web_distinct),
        'removed rows identical to an earlier row';
 
 -- near duplicates: the same person signed up again (new key, e-mail case changed, later
 -- sign-up date; every other field equal)
 CREATE TABLE int_web_survivor AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_web_customers),
+WITH d AS (SELECT * FROM int_web_distinct),
 y AS (
     SELECT d.*,
            CASE
@@ -123,7 +126,7 @@ FROM (
 
 -- the clean web account: one row per surviving account ------------------------------------
 CREATE TABLE int_web_account AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_web_customers),
+WITH d AS (SELECT * FROM int_web_distinct),
 parts AS (
     SELECT d.*,
            TRIM(SUBSTRING(TRIM(full_name) FROM 1 FOR POSITION(' ' IN TRIM(full_name)) - 1))
@@ -167,3 +170,5 @@ COMMENT ON TABLE int_web_survivor IS
 COMMENT ON TABLE int_web_account IS
     'Integration: the cleaned web accounts, one row per person: e-mail lower case, name split and title-cased, gender mapped onto F/M/U, dates parsed, outliers set to missing.';
 COMMENT ON COLUMN int_web_account.crm_customer_no IS 'CRM customer number when the account was linked at onboarding (else resolved by e-mail, see int_identity).';
+COMMENT ON TABLE int_web_distinct IS
+    'Integration: the distinct rows of raw_web_customers (exact duplicates removed).';

@@ -5,16 +5,19 @@
 -- GBP, dates YYYYMMDD.
 
 -- 1. de-duplication ----------------------------------------------------------------------
+-- the distinct rows, once (exact duplicates dropped)
+CREATE TABLE int_billing_distinct AS SELECT DISTINCT * FROM stg_raw_billing_customers;
+
 INSERT INTO etl_integration_report
 SELECT 1, 'de-duplication', 'raw_billing_customers', 'duplicate_exact', '*',
        (SELECT COUNT(*) FROM stg_raw_billing_customers)
-       - (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM stg_raw_billing_customers) AS d),
+       - (SELECT COUNT(*) FROM int_billing_distinct),
        'removed rows identical to an earlier row';
 
 -- near duplicates: the same billing relationship keyed twice (new billing id, holder in
 -- another case; every other field equal)
 CREATE TABLE int_billing_survivor AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_billing_customers),
+WITH d AS (SELECT * FROM int_billing_distinct),
 p AS (
     SELECT billing_id,
            DENSE_RANK() OVER (
@@ -83,7 +86,7 @@ FROM (
 
 -- the clean billing record: one row per surviving billing id -----------------------------
 CREATE TABLE int_billing_account AS
-WITH d AS (SELECT DISTINCT * FROM stg_raw_billing_customers),
+WITH d AS (SELECT * FROM int_billing_distinct),
 h AS (
     SELECT d.*,
            UPPER(TRIM(account_holder)) AS holder,
@@ -122,3 +125,5 @@ COMMENT ON TABLE int_billing_survivor IS
     'Integration: every billing id with the surviving id of its relationship (near duplicates merged).';
 COMMENT ON TABLE int_billing_account IS
     'Integration: the cleaned billing records, one row per relationship: customer number as a number, holder split into names, region mapped onto the region names, outlier balances set to missing, dates parsed.';
+COMMENT ON TABLE int_billing_distinct IS
+    'Integration: the distinct rows of raw_billing_customers (exact duplicates removed).';

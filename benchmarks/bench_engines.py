@@ -113,8 +113,9 @@ def worker(method: str, path: str, out: str) -> None:
     if method == "ecrm_lab":
         from ecrm_lab.engines import InteractionMatrix, ItemItemCF
 
-        owned = InteractionMatrix(X, np.arange(1, n + 1, dtype=np.int64),
-                                  tuple(f"s{j}" for j in range(m)))
+        owned = InteractionMatrix(
+            X, np.arange(1, n + 1, dtype=np.int64), tuple(f"s{j}" for j in range(m))
+        )
         t0 = time.perf_counter()
         cf = ItemItemCF().fit(owned)
         t1 = time.perf_counter()
@@ -171,8 +172,9 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(hits.sum() / max((a >= 0).sum(), 1))
 
 
-def agreement_up_to_ties(path: str, ours: np.ndarray, theirs: np.ndarray,
-                         sample: int = 20_000) -> float:
+def agreement_up_to_ties(
+    path: str, ours: np.ndarray, theirs: np.ndarray, sample: int = 20_000
+) -> float:
     """Share of (sampled) customers whose two top-k lists have the same ecrm-lab cosine scores
     — the lists differ at most in the order of tied items. Where the peer returns fewer than
     k offers (implicit leaves out items with similarity 0, ecrm-lab fills the list with the
@@ -181,8 +183,9 @@ def agreement_up_to_ties(path: str, ours: np.ndarray, theirs: np.ndarray,
 
     X = sp.csr_matrix(sp.load_npz(path), dtype=np.float32)
     n, m = X.shape
-    owned = InteractionMatrix(X, np.arange(1, n + 1, dtype=np.int64),
-                              tuple(f"s{j}" for j in range(m)))
+    owned = InteractionMatrix(
+        X, np.arange(1, n + 1, dtype=np.int64), tuple(f"s{j}" for j in range(m))
+    )
     cf = ItemItemCF().fit(owned)
     rows = np.random.default_rng(0).choice(n, size=min(sample, n), replace=False)
     rows.sort()
@@ -233,22 +236,26 @@ def main() -> None:
         X = sp.load_npz(path)
         n_items, nnz = int(X.shape[1]), int(X.nnz)
         del X
-        print(f"data: {n:,} customers x {n_items} SKUs, {nnz:,} purchases "
-              f"({nnz / n:.1f} per customer), built in {gen_s:.1f} s")
+        print(
+            f"data: {n:,} customers x {n_items} SKUs, {nnz:,} purchases "
+            f"({nnz / n:.1f} per customer), built in {gen_s:.1f} s"
+        )
         for method in methods:
             runs = []
             for i in range(repeats):
                 res, top = run(method, path, tmp, i)
                 runs.append(res)
                 tops[method] = top
-            rows.append({
-                "method": method,
-                "fit_s": statistics.median(r["fit_s"] for r in runs),
-                "recommend_s": statistics.median(r["recommend_s"] for r in runs),
-                "total_s": statistics.median(r["total_s"] for r in runs),
-                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-                "repeats": repeats,
-            })
+            rows.append(
+                {
+                    "method": method,
+                    "fit_s": statistics.median(r["fit_s"] for r in runs),
+                    "recommend_s": statistics.median(r["recommend_s"] for r in runs),
+                    "total_s": statistics.median(r["total_s"] for r in runs),
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                    "repeats": repeats,
+                }
+            )
         agreement = {}
         for other in ("implicit_all", "naive_dense"):
             if other in tops:
@@ -263,21 +270,29 @@ def main() -> None:
         r["ratio_to_ecrm_lab"] = r["total_s"] / base
 
     print(f"\ntop-{K} offers for {n:,} customers (median of {repeats} runs, each a fresh process)")
-    print(f"{'method':<16}{'fit s':>9}{'top-k s':>10}{'total s':>10}{'x ecrm-lab':>12}"
-          f"{'peak RSS MB':>13}")
+    print(
+        f"{'method':<16}{'fit s':>9}{'top-k s':>10}{'total s':>10}{'x ecrm-lab':>12}"
+        f"{'peak RSS MB':>13}"
+    )
     for r in rows:
-        print(f"{r['method']:<16}{r['fit_s']:>9.2f}{r['recommend_s']:>10.2f}{r['total_s']:>10.2f}"
-              f"{r['ratio_to_ecrm_lab']:>12.2f}{r['peak_rss_mb']:>13.0f}")
+        print(
+            f"{r['method']:<16}{r['fit_s']:>9.2f}{r['recommend_s']:>10.2f}{r['total_s']:>10.2f}"
+            f"{r['ratio_to_ecrm_lab']:>12.2f}{r['peak_rss_mb']:>13.0f}"
+        )
     for other, agree in agreement.items():
-        print(f"top-{K} agreement ecrm-lab vs {other}: {agree['same_offers']:.4f} of the offers "
-              f"identical; {agree['same_scores_up_to_ties']:.4f} of the customers get lists "
-              "with the same cosine scores (differences are ties); the peer returns fewer than "
-              f"{K} offers to {agree['peer_short_lists']:.4f} of them")
+        print(
+            f"top-{K} agreement ecrm-lab vs {other}: {agree['same_offers']:.4f} of the offers "
+            f"identical; {agree['same_scores_up_to_ties']:.4f} of the customers get lists "
+            "with the same cosine scores (differences are ties); the peer returns fewer than "
+            f"{K} offers to {agree['peer_short_lists']:.4f} of them"
+        )
     if not has_implicit:
         print("(implicit is not installed: `pip install implicit` to run the peer)")
     target = rows[0]["total_s"] < 60.0
-    print(f"target (< 60 s for top-10 offers): {'met' if target else 'NOT met'} "
-          f"({rows[0]['total_s']:.1f} s)")
+    print(
+        f"target (< 60 s for top-10 offers): {'met' if target else 'NOT met'} "
+        f"({rows[0]['total_s']:.1f} s)"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     name = "engines_quick.json" if args.quick else "engines.json"
@@ -291,8 +306,11 @@ def main() -> None:
         "results": rows,
         "agreement_top_k": agreement,
         "target_under_60s": bool(target),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
     }
     (RESULTS / name).write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {RESULTS / name}")

@@ -58,10 +58,16 @@ def child_world(n: int, months: int, n_jobs: int) -> dict:
             out = fn(*a, **k)
             steps[name] = [time.perf_counter() - w0, _cpu() - c0]
             return out
+
         return run
 
-    for name in ("draw_traits", "make_customers", "make_bank_activity", "make_campaigns",
-                 "customer_value"):
+    for name in (
+        "draw_traits",
+        "make_customers",
+        "make_bank_activity",
+        "make_campaigns",
+        "customer_value",
+    ):
         setattr(gen_mod, name, timed(name, getattr(gen_mod, name)))
     for mod in (gen_mod.web, gen_mod.service, gen_mod.sales, gen_mod.lifecycle, gen_mod.extracts):
         mod.generate = timed("sources." + mod.__name__.rsplit(".", 1)[1], mod.generate)
@@ -151,24 +157,26 @@ def faker_customers(n: int, seed: int):
         gender = fake.random_element(("female", "male"))
         first = fake.first_name_female() if gender == "female" else fake.first_name_male()
         region = fake.random_element(REGIONS)
-        rows.append({
-            "customer_id": i,
-            "first_name": first,
-            "last_name": fake.last_name(),
-            "gender": gender,
-            "birth_date": fake.date_of_birth(minimum_age=18, maximum_age=95),
-            "region": region,
-            "city": fake.random_element(CITIES[region]),
-            "email": fake.email(),
-            "phone": fake.phone_number(),
-            "acquisition_date": fake.date_between(start, end),
-            "acquisition_channel": fake.random_element(ACQUISITION_CHANNELS["bank"]),
-            "consent_email": fake.pybool(),
-            "consent_sms": fake.pybool(),
-            "consent_phone": fake.pybool(),
-            "consent_post": fake.pybool(),
-            "income_band": fake.random_element(INCOME_BANDS),
-        })
+        rows.append(
+            {
+                "customer_id": i,
+                "first_name": first,
+                "last_name": fake.last_name(),
+                "gender": gender,
+                "birth_date": fake.date_of_birth(minimum_age=18, maximum_age=95),
+                "region": region,
+                "city": fake.random_element(CITIES[region]),
+                "email": fake.email(),
+                "phone": fake.phone_number(),
+                "acquisition_date": fake.date_between(start, end),
+                "acquisition_channel": fake.random_element(ACQUISITION_CHANNELS["bank"]),
+                "consent_email": fake.pybool(),
+                "consent_sms": fake.pybool(),
+                "consent_phone": fake.pybool(),
+                "consent_post": fake.pybool(),
+                "income_band": fake.random_element(INCOME_BANDS),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -190,10 +198,14 @@ def bench_customers(n_ours: int, n_faker: int, repeats: int) -> dict:
     faker_customers(100, 0)
     traits = draw_traits(_ctx(n_ours, 1))
     results = {
-        "ecrm-lab (traits + customers)": (n_ours, time_it(ecrm_customers, n_ours, 1,
-                                                          repeats=repeats)),
-        "ecrm-lab (customers from traits)": (n_ours, time_it(ecrm_customers_only, traits,
-                                                             n_ours, 1, repeats=repeats)),
+        "ecrm-lab (traits + customers)": (
+            n_ours,
+            time_it(ecrm_customers, n_ours, 1, repeats=repeats),
+        ),
+        "ecrm-lab (customers from traits)": (
+            n_ours,
+            time_it(ecrm_customers_only, traits, n_ours, 1, repeats=repeats),
+        ),
         "Faker": (n_faker, time_it(faker_customers, n_faker, 1, repeats=repeats)),
     }
     out = {}
@@ -232,41 +244,63 @@ def main(argv: list[str] | None = None) -> int:
     world_repeats = args.repeats or 1
     n_ours, n_faker, c_repeats = (20_000, 1_000, 3) if args.quick else (1_000_000, 20_000, 3)
 
-    runs = [run_child([str(n_world), str(args.months), str(args.jobs)])
-            for _ in range(world_repeats)]
-    world = {k: statistics.median(r[k] for r in runs) for k in runs[0]
-             if k not in ("n_jobs", "steps_wall_cpu_s")}
+    runs = [
+        run_child([str(n_world), str(args.months), str(args.jobs)]) for _ in range(world_repeats)
+    ]
+    world = {
+        k: statistics.median(r[k] for r in runs)
+        for k in runs[0]
+        if k not in ("n_jobs", "steps_wall_cpu_s")
+    }
     world["runs"] = runs
     cust = bench_customers(n_ours, n_faker, c_repeats)
 
     gb = 1024**3
     load = os.getloadavg()
-    print(f"ecrm-lab world benchmark ({platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
-          f"{load[0]:.1f} — above {os.cpu_count()} other processes share the CPUs and wall "
-          "times grow, CPU times do not)")
+    print(
+        f"ecrm-lab world benchmark ({platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
+        f"{load[0]:.1f} — above {os.cpu_count()} other processes share the CPUs and wall "
+        "times grow, CPU times do not)"
+    )
     print()
-    print(f"1. bank world: {n_world:,} customers, {args.months} months, {args.jobs} threads, "
-          f"median of {world_repeats} run(s)")
+    print(
+        f"1. bank world: {n_world:,} customers, {args.months} months, {args.jobs} threads, "
+        f"median of {world_repeats} run(s)"
+    )
     print(f"   transactions         {int(world['transactions']):>14,}")
-    print(f"   rows in all tables   {int(world['table_rows']):>14,}  (+ {int(world['truth_rows']):,} truth rows)")
+    print(
+        f"   rows in all tables   {int(world['table_rows']):>14,}  (+ {int(world['truth_rows']):,} truth rows)"
+    )
     print(f"   generate             {world['generate_s']:>12.1f} s")
-    print(f"   write Parquet        {world['write_s']:>12.1f} s  ({world['parquet_bytes'] / 1e6:,.0f} MB)")
+    print(
+        f"   write Parquet        {world['write_s']:>12.1f} s  ({world['parquet_bytes'] / 1e6:,.0f} MB)"
+    )
     print(f"   generate + write     {world['total_s']:>12.1f} s   target < 60 s")
-    print(f"   CPU time (all threads) {world['total_cpu_s']:>10.1f} s  (generate "
-          f"{world['generate_cpu_s']:.1f} s, write {world['write_cpu_s']:.1f} s)")
-    print("   steps (wall s / CPU s): " + ", ".join(
-        f"{k} {v[0]:.1f}/{v[1]:.1f}" for k, v in runs[0]["steps_wall_cpu_s"].items()))
+    print(
+        f"   CPU time (all threads) {world['total_cpu_s']:>10.1f} s  (generate "
+        f"{world['generate_cpu_s']:.1f} s, write {world['write_cpu_s']:.1f} s)"
+    )
+    print(
+        "   steps (wall s / CPU s): "
+        + ", ".join(f"{k} {v[0]:.1f}/{v[1]:.1f}" for k, v in runs[0]["steps_wall_cpu_s"].items())
+    )
     print(f"   peak memory          {world['peak_rss_bytes'] / gb:>12.2f} GB  target < 6 GB")
     print()
-    print(f"2. customers table, one thread, median of {c_repeats} (same columns: "
-          f"{cust['same_columns']})")
-    print(f"   {'generator':<34} {'rows':>10} {'wall s':>8} {'rows/s':>12} {'ratio':>7}"
-          f" {'CPU s':>7} {'rows/CPU s':>12} {'ratio':>7}")
+    print(
+        f"2. customers table, one thread, median of {c_repeats} (same columns: "
+        f"{cust['same_columns']})"
+    )
+    print(
+        f"   {'generator':<34} {'rows':>10} {'wall s':>8} {'rows/s':>12} {'ratio':>7}"
+        f" {'CPU s':>7} {'rows/CPU s':>12} {'ratio':>7}"
+    )
     for name, r in cust["generators"].items():
-        print(f"   {name:<34} {r['rows']:>10,} {statistics.median(r['wall_s']):>8.2f} "
-              f"{r['rows_per_s']:>12,.0f} {r['ratio']:>6,.0f}x {statistics.median(r['cpu_s']):>7.2f} "
-              f"{r['rows_per_cpu_s']:>12,.0f} {r['ratio_cpu']:>6,.0f}x")
+        print(
+            f"   {name:<34} {r['rows']:>10,} {statistics.median(r['wall_s']):>8.2f} "
+            f"{r['rows_per_s']:>12,.0f} {r['ratio']:>6,.0f}x {statistics.median(r['cpu_s']):>7.2f} "
+            f"{r['rows_per_cpu_s']:>12,.0f} {r['ratio_cpu']:>6,.0f}x"
+        )
     print("   target: >= 300x the rows per second of Faker")
 
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -57,11 +57,17 @@ def test_random_state_is_normalised_and_never_global():
 
 
 def test_named_and_block_streams_are_stable_and_independent():
-    np.testing.assert_array_equal(child_rng(7, "bank", "tx").random(4), child_rng(7, "bank", "tx").random(4))
-    assert not np.array_equal(child_rng(7, "bank", "tx").random(4), child_rng(7, "bank", "web").random(4))
+    np.testing.assert_array_equal(
+        child_rng(7, "bank", "tx").random(4), child_rng(7, "bank", "tx").random(4)
+    )
+    assert not np.array_equal(
+        child_rng(7, "bank", "tx").random(4), child_rng(7, "bank", "web").random(4)
+    )
     few = [r.random(2) for r in block_rngs(7, "tx", 3)]
     many = [r.random(2) for r in block_rngs(7, "tx", 10)][:3]
-    np.testing.assert_array_equal(np.array(few), np.array(many))  # block i never depends on the count
+    np.testing.assert_array_equal(
+        np.array(few), np.array(many)
+    )  # block i never depends on the count
     assert seed_from_text("s123") == seed_from_text("s123") != seed_from_text("s124")
 
 

@@ -60,7 +60,9 @@ def test_invalid_parameter_error_is_both_value_and_type_error():
 def test_parse_from_command_line_text():
     assert N.parse("5000", "lesson 01") == 5000
     assert Param("flag", bool, False, "").parse("true", "x") is True
-    with pytest.raises(InvalidParameterError, match=r"'n_customers' parameter of lesson 01 .* Got 'many'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"'n_customers' parameter of lesson 01 .* Got 'many'"
+    ):
         N.parse("many", "lesson 01")
 
 
@@ -69,14 +71,18 @@ def test_validate_params_fills_defaults_and_refuses_unknown_names_with_a_hint():
         "n_customers": 2000,
         "domain": "retail",
     }
-    with pytest.raises(InvalidParameterError, match=r"has no parameter 'n_customer'\. Did you mean 'n_customers'\?"):
+    with pytest.raises(
+        InvalidParameterError, match=r"has no parameter 'n_customer'\. Did you mean 'n_customers'\?"
+    ):
         validate_params([N, DOMAIN], {"n_customer": 10}, "lesson 01")
 
 
 def test_check_param_and_interval_text():
     assert check_param(3, "k", "segment", int, interval=Interval(2, None)) == 3
     assert str(Interval(0, None, "neither")) == "(0, inf)"
-    with pytest.raises(InvalidParameterError, match=r"'k' parameter of segment must be an int in \[2, inf\)"):
+    with pytest.raises(
+        InvalidParameterError, match=r"'k' parameter of segment must be an int in \[2, inf\)"
+    ):
         check_param(1, "k", "segment", int, interval=Interval(2, None))
 
 

@@ -314,7 +314,9 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def check_view(view: pd.DataFrame, customer_ids: np.ndarray, where: str) -> pd.DataFrame:
     """Align a customer table (indexed by or with a ``customer_id`` column) to ``customer_ids``."""
     if not isinstance(view, pd.DataFrame):
-        raise DataError(f"{where}: the customer view must be a DataFrame, got {type(view).__name__}.")
+        raise DataError(
+            f"{where}: the customer view must be a DataFrame, got {type(view).__name__}."
+        )
     check_not_empty(view, where)
     if "customer_id" in view.columns:
         view = view.set_index("customer_id")

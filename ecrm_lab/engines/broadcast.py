@@ -62,8 +62,12 @@ DEFAULT_CONTACT_COST: dict[str, float] = _default_costs()
 #: send hour when nothing is known about the customer
 DEFAULT_SEND_HOUR: dict[str, float] = {"email": 9.0, "sms": 12.0, "phone": 18.0, "post": np.nan}
 #: hours a channel may be used (customers are not called at night)
-SEND_HOURS: dict[str, tuple[int, int]] = {"email": (0, 23), "sms": (9, 20), "phone": (9, 19),
-                                          "post": (0, 23)}
+SEND_HOURS: dict[str, tuple[int, int]] = {
+    "email": (0, 23),
+    "sms": (9, 20),
+    "phone": (9, 19),
+    "post": (0, 23),
+}
 
 
 def _consent_frame(consent: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -374,10 +378,14 @@ class CapResult(Result):
         over_a = int(a.loc[a["messages"] > self.max_messages, "customer_periods"].sum())
         return pd.DataFrame(
             {
-                "messages": [int((b["messages"] * b["customer_periods"]).sum()),
-                             int((a["messages"] * a["customer_periods"]).sum())],
-                "max_per_period": [int(b["messages"].max()) if len(b) else 0,
-                                   int(a["messages"].max()) if len(a) else 0],
+                "messages": [
+                    int((b["messages"] * b["customer_periods"]).sum()),
+                    int((a["messages"] * a["customer_periods"]).sum()),
+                ],
+                "max_per_period": [
+                    int(b["messages"].max()) if len(b) else 0,
+                    int(a["messages"].max()) if len(a) else 0,
+                ],
                 "customer_periods_over_cap": [over_b, over_a],
             },
             index=pd.Index(["before cap", "after cap"], name="stage"),
@@ -390,17 +398,20 @@ class CapResult(Result):
 
 
 def _period_of(times: pd.Series, origin: pd.Timestamp, period_days: float) -> np.ndarray:
-    delta = (pd.to_datetime(times).to_numpy(dtype="datetime64[ns]") - origin.to_datetime64())
+    delta = pd.to_datetime(times).to_numpy(dtype="datetime64[ns]") - origin.to_datetime64()
     return np.floor(delta / np.timedelta64(1, "s") / (86_400.0 * period_days)).astype(np.int64)
 
 
 def _per_period(cust: np.ndarray, period: np.ndarray) -> pd.DataFrame:
     if len(cust) == 0:
         return pd.DataFrame({"messages": [], "customer_periods": []}, dtype=np.int64)
-    counts = pd.Series(1, index=pd.MultiIndex.from_arrays([cust, period])).groupby(level=[0, 1]).size()
+    counts = (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([cust, period])).groupby(level=[0, 1]).size()
+    )
     dist = counts.value_counts().sort_index()
-    return pd.DataFrame({"messages": dist.index.to_numpy(np.int64),
-                         "customer_periods": dist.to_numpy(np.int64)})
+    return pd.DataFrame(
+        {"messages": dist.index.to_numpy(np.int64), "customer_periods": dist.to_numpy(np.int64)}
+    )
 
 
 def frequency_cap(
@@ -445,7 +456,9 @@ def frequency_cap(
     cust = pd.to_numeric(msgs[customer_col]).to_numpy(dtype=np.int64)
     times = pd.to_datetime(msgs[time_col])
     if times.isna().any():
-        raise DataError(f"{where}: column {time_col!r} has {int(times.isna().sum())} missing times.")
+        raise DataError(
+            f"{where}: column {time_col!r} has {int(times.isna().sum())} missing times."
+        )
     period = _period_of(times, origin_ts, period_days)
     if priority_col is not None and priority_col in msgs.columns:
         prio = pd.to_numeric(msgs[priority_col], errors="coerce").fillna(0.0).to_numpy(np.float64)
@@ -456,13 +469,16 @@ def frequency_cap(
         check_columns(history, [customer_col, time_col], f"{where} (history)")
         h_cust = pd.to_numeric(history[customer_col]).to_numpy(dtype=np.int64)
         h_per = _period_of(history[time_col], origin_ts, period_days)
-        h_counts = pd.Series(1, index=pd.MultiIndex.from_arrays([h_cust, h_per])).groupby(
-            level=[0, 1]
-        ).size()
+        h_counts = (
+            pd.Series(1, index=pd.MultiIndex.from_arrays([h_cust, h_per]))
+            .groupby(level=[0, 1])
+            .size()
+        )
         key = pd.MultiIndex.from_arrays([cust, period])
         used = h_counts.reindex(key).fillna(0).to_numpy(dtype=np.int64)
-    order = np.lexsort((np.arange(len(msgs)), times.to_numpy(dtype="datetime64[ns]"), -prio,
-                        period, cust))
+    order = np.lexsort(
+        (np.arange(len(msgs)), times.to_numpy(dtype="datetime64[ns]"), -prio, period, cust)
+    )
     ranked = pd.DataFrame({"c": cust[order], "p": period[order]})
     rank = np.empty(len(msgs), dtype=np.int64)
     rank[order] = ranked.groupby(["c", "p"], sort=False).cumcount().to_numpy()

@@ -24,8 +24,13 @@ ENGINE_PARAMS = {
     p.name: p
     for p in (
         Param("k", int, 10, "offers per customer", Interval(1, 1000)),
-        Param("shrinkage", float, 0.0, "shrink similarities supported by few co-buyers",
-              Interval(0, None)),
+        Param(
+            "shrinkage",
+            float,
+            0.0,
+            "shrink similarities supported by few co-buyers",
+            Interval(0, None),
+        ),
         Param("domain", str, "bank", "which synthetic business", choices=("bank", "retail")),
         Param("n_customers", int, 2000, "customers in the synthetic world", Interval(200, 200_000)),
         Param("seed", int, 42, "random seed", Interval(0, 2**32 - 1)),
@@ -84,8 +89,10 @@ def _cmd_email(args: argparse.Namespace) -> int:
     q = email_list_quality(table, args.email_col, bounced=bounced)
     print(q.summary().to_string())
     rates = q.rates()
-    print(f"mailable: {rates['mailable_before']:.1%} as typed, {rates['mailable_after']:.1%} "
-          "after cleaning")
+    print(
+        f"mailable: {rates['mailable_before']:.1%} as typed, {rates['mailable_after']:.1%} "
+        "after cleaning"
+    )
     if len(q.domain_fixes):
         print("repaired domains:")
         print(q.domain_fixes.to_string(index=False))
@@ -99,12 +106,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from ..world import generate
     from .world_data import compare_engines, offer_data
 
-    world = generate(_parse(args, "domain"), n_customers=_parse(args, "n_customers"),
-                     seed=_parse(args, "seed"))
+    world = generate(
+        _parse(args, "domain"), n_customers=_parse(args, "n_customers"), seed=_parse(args, "seed")
+    )
     data = offer_data(world, holdout_months=_parse(args, "holdout_months"))
     result = compare_engines(data, k=(1, 3, 5))
-    print(f"{data.title}: {data.owned.n_customers:,} customers, "
-          f"{result.evaluation.n_evaluated:,} took something new up afterwards")
+    print(
+        f"{data.title}: {data.owned.n_customers:,} customers, "
+        f"{result.evaluation.n_evaluated:,} took something new up afterwards"
+    )
     with pd.option_context("display.width", 150, "display.max_columns", 20):
         print(result.summary().round(4).to_string(index=False))
     return 0
@@ -126,8 +136,13 @@ def register(subparsers) -> None:
 
     def option(parser, name: str) -> None:
         spec = ENGINE_PARAMS[name]
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, default=str(spec.default),
-                            metavar=name.upper(), help=f"{spec.help}; default {spec.default!r}")
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            default=str(spec.default),
+            metavar=name.upper(),
+            help=f"{spec.help}; default {spec.default!r}",
+        )
 
     r = sub.add_parser("recommend", help="top-k item-item CF offers for every customer")
     r.add_argument("table", metavar="FILE", help="CSV or Parquet: one row per customer and item")

@@ -93,8 +93,7 @@ def edit_distance(a: str, b: str) -> int:
     for i, ca in enumerate(a, start=1):
         cur = np.empty_like(prev)
         cur[0] = i
-        sub = prev[:-1] + (np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-                           != ord(ca))
+        sub = prev[:-1] + (np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32) != ord(ca))
         cur[1:] = np.minimum(prev[1:] + 1, sub)
         # insertions depend on the left neighbour: a running minimum
         cur = np.minimum.accumulate(cur - np.arange(len(cur))) + np.arange(len(cur))
@@ -211,10 +210,13 @@ def email_list_quality(
     # a frequent domain counts as real unless it is a near-miss of a reference domain (a
     # typo made often enough to look frequent, such as gmial.com)
     frequent = [
-        str(d) for d in dom_counts[dom_counts >= max(2, frequent_share * n)].index
+        str(d)
+        for d in dom_counts[dom_counts >= max(2, frequent_share * n)].index
         if str(d) in reference
-        or not any(abs(len(str(d)) - len(r)) <= max_distance
-                   and edit_distance(str(d), r) <= max_distance for r in reference)
+        or not any(
+            abs(len(str(d)) - len(r)) <= max_distance and edit_distance(str(d), r) <= max_distance
+            for r in reference
+        )
     ]
     known = tuple(dict.fromkeys([*reference, *frequent]))
     known_set = set(known)
@@ -225,8 +227,11 @@ def email_list_quality(
         if d in known_set:
             continue
         # only references of a similar length can be within max_distance
-        dist = [(edit_distance(d, k), i, k) for i, k in enumerate(known)
-                if abs(len(d) - len(k)) <= max_distance]
+        dist = [
+            (edit_distance(d, k), i, k)
+            for i, k in enumerate(known)
+            if abs(len(d) - len(k)) <= max_distance
+        ]
         if not dist:
             continue
         best = min(dist)
@@ -247,7 +252,8 @@ def email_list_quality(
     cosmetic = (raw != compact).fillna(False).to_numpy(dtype=bool)
 
     bounce_set = (
-        set() if bounced is None
+        set()
+        if bounced is None
         else {str(b).strip().lower() for b in bounced if b is not None and not pd.isna(b)}
     )
     # the bounce log holds addresses as they were sent: the raw address bounced before
@@ -289,7 +295,7 @@ def email_list_quality(
         }
     )
     fix_table = pd.DataFrame(fixes, columns=["domain", "fixed_to", "addresses"])
-    fix_table = fix_table.sort_values(["addresses", "domain"], ascending=[False, True],
-                                      ignore_index=True)
+    fix_table = fix_table.sort_values(
+        ["addresses", "domain"], ascending=[False, True], ignore_index=True
+    )
     return EmailQuality(table=table, domain_fixes=fix_table, known_domains=known)
-

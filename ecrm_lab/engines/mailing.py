@@ -158,8 +158,9 @@ def contact_values(offers: Any, item_values: pd.DataFrame) -> pd.Series:
     v = item_values["value_per_contact"].reindex(list(offers.items)).fillna(0.0)
     first = offers.index[:, 0]
     value = np.where(first >= 0, v.to_numpy(np.float64)[np.maximum(first, 0)], 0.0)
-    return pd.Series(value, index=pd.Index(offers.customer_ids, name="customer_id"),
-                     name="expected_value")
+    return pd.Series(
+        value, index=pd.Index(offers.customer_ids, name="customer_id"), name="expected_value"
+    )
 
 
 def oracle_mailing(
@@ -297,7 +298,8 @@ def compare_mailings(
         p_0 = np.zeros(len(plan))
         margin = np.zeros(len(plan))
         disc = (
-            plan["discount"].to_numpy(np.float64) if "discount" in plan.columns
+            plan["discount"].to_numpy(np.float64)
+            if "discount" in plan.columns
             else np.zeros(len(plan))
         )
         offers = plan["offer"].astype(str).to_numpy()

@@ -215,8 +215,9 @@ class ConsentLedger(Result):
                 "customer_id": ids,
                 "channel": np.broadcast_to(np.asarray(channel, dtype=object), (n,)),
                 "action": np.broadcast_to(np.asarray(action, dtype=object), (n,)),
-                "time": _to_time(np.broadcast_to(np.asarray(time, dtype=object), (n,)),
-                                 where, "time").to_numpy(),
+                "time": _to_time(
+                    np.broadcast_to(np.asarray(time, dtype=object), (n,)), where, "time"
+                ).to_numpy(),
                 "source": np.broadcast_to(np.asarray(source, dtype=object), (n,)),
             }
         )
@@ -267,10 +268,14 @@ class ConsentLedger(Result):
         q = pd.DataFrame(
             {
                 "customer_id": pd.to_numeric(pd.Series(ids), errors="coerce"),
-                "channel": pd.Series(np.broadcast_to(np.asarray(channel, dtype=object), (n,)))
-                .astype("string"),
-                "time": _to_time(np.broadcast_to(np.asarray(at, dtype=object), (n,)),
-                                 "ConsentLedger.has_consent", "time").to_numpy(),
+                "channel": pd.Series(
+                    np.broadcast_to(np.asarray(channel, dtype=object), (n,))
+                ).astype("string"),
+                "time": _to_time(
+                    np.broadcast_to(np.asarray(at, dtype=object), (n,)),
+                    "ConsentLedger.has_consent",
+                    "time",
+                ).to_numpy(),
                 "_row": np.arange(n),
             }
         )
@@ -413,8 +418,11 @@ def gate_messages(
         raise DataError(f"{where}: messages must be a DataFrame, got {type(messages).__name__}.")
     check_columns(messages, [customer_col, channel_col, time_col], where)
     msgs = messages.reset_index(drop=True)
-    ok = ledger.has_consent(msgs[customer_col].to_numpy(), msgs[channel_col].astype(object)
-                            .to_numpy(), msgs[time_col].to_numpy())
+    ok = ledger.has_consent(
+        msgs[customer_col].to_numpy(),
+        msgs[channel_col].astype(object).to_numpy(),
+        msgs[time_col].to_numpy(),
+    )
     blocked = msgs[~ok].copy()
     if len(blocked):
         ch = blocked[channel_col].astype("string")
@@ -426,8 +434,9 @@ def gate_messages(
         reason = np.where(
             ~known_ch,
             "unknown channel",
-            np.where(~known_id, "unknown customer",
-                     np.where(any_event, "opted out", "never opted in")),
+            np.where(
+                ~known_id, "unknown customer", np.where(any_event, "opted out", "never opted in")
+            ),
         )
         blocked["reason"] = reason
     else:
@@ -449,4 +458,3 @@ def _had_event(ledger: ConsentLedger, ids: pd.Series, channel: pd.Series, times:
     t0 = first_in.reindex(key).to_numpy()
     t = pd.to_datetime(times).to_numpy()
     return ~pd.isna(t0) & (t0 <= t)
-

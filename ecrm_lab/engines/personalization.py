@@ -206,8 +206,12 @@ class OfferEngine(abc.ABC):
             raise DataError(f"{type(self).__name__}.fit needs the customer view.")
         if hasattr(self, "items_"):
             del self.items_  # a failed refit must not leave the engine looking fitted
-        self._fit(owned, None if view is None else check_view(view, owned.customer_ids,
-                                                               f"{type(self).__name__}.fit"))
+        self._fit(
+            owned,
+            None
+            if view is None
+            else check_view(view, owned.customer_ids, f"{type(self).__name__}.fit"),
+        )
         self.items_ = owned.items
         return self
 
@@ -345,8 +349,11 @@ def _check_owned(owned: Any, where: str) -> None:
 
 def _mask_owned(scores: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
     """Set the cells of held items to ``-inf`` (in place: blocks are always fresh arrays)."""
-    s = scores if scores.dtype == np.float64 and scores.flags.writeable else np.array(
-        scores, dtype=np.float64)
+    s = (
+        scores
+        if scores.dtype == np.float64 and scores.flags.writeable
+        else np.array(scores, dtype=np.float64)
+    )
     coo = X.tocoo()
     held = coo.data > 0
     s[coo.row[held], coo.col[held]] = -np.inf
@@ -746,8 +753,7 @@ class PropensityRecommender(OfferEngine):
         # item's model then leaves out the encoded columns that come from its own columns
         self._prep = TablePrep().fit(base)
         kind = "onehot" if self.model == "logistic" else "ordinal"
-        self._encoder = make_preprocessor(self._prep.numeric_, self._prep.categorical_,
-                                          kind=kind)
+        self._encoder = make_preprocessor(self._prep.numeric_, self._prep.categorical_, kind=kind)
         Z = np.asarray(self._encoder.fit_transform(self._prep.transform(base)), dtype=np.float64)
         names = [str(n) for n in self._encoder.get_feature_names_out()]
         self._fitted: dict[str, Any] = {}
@@ -756,8 +762,11 @@ class PropensityRecommender(OfferEngine):
         for j, item in enumerate(owned.items):
             y = held[:, j].astype(np.int64)
             n_pos = int(y.sum())
-            row: dict[str, Any] = {"item": item, "holders": n_pos,
-                                   "base_rate": n_pos / max(len(y), 1)}
+            row: dict[str, Any] = {
+                "item": item,
+                "holders": n_pos,
+                "base_rate": n_pos / max(len(y), 1),
+            }
             if min(n_pos, len(y) - n_pos) < self.min_class:
                 row.update(roc_auc=np.nan, scored_by="base rate", features=0)
                 self._fitted[item] = float(row["base_rate"])
@@ -766,8 +775,9 @@ class PropensityRecommender(OfferEngine):
             leak = re.compile(rf"(^|_){re.escape(item)}($|_)")
             keep = np.array([not leak.search(n) for n in names], dtype=bool)
             Zj = Z[:, keep]
-            train, test = train_test_split(np.arange(len(y)), test_size=self.test_size,
-                                           stratify=y, random_state=seeds[2 * j])
+            train, test = train_test_split(
+                np.arange(len(y)), test_size=self.test_size, stratify=y, random_state=seeds[2 * j]
+            )
             m = self._make(seeds[2 * j + 1]).fit(Zj[train], y[train])
             auc = float(roc_auc_score(y[test], m.predict_proba(Zj[test])[:, 1]))
             self._fitted[item] = self._make(seeds[2 * j + 1]).fit(Zj, y)
@@ -817,8 +827,13 @@ class AffinityOracle(OfferEngine):
         if channel is not None:
             from ..world.catalogue import CAMPAIGN_CHANNELS
 
-            check_param(channel, "channel", "AffinityOracle", str,
-                        choices=[c.code for c in CAMPAIGN_CHANNELS])
+            check_param(
+                channel,
+                "channel",
+                "AffinityOracle",
+                str,
+                choices=[c.code for c in CAMPAIGN_CHANNELS],
+            )
         self.traits = traits.set_index("customer_id", drop=False)
         self.channel = channel
 
@@ -891,8 +906,9 @@ class HybridRanker(OfferEngine):
             raise DataError(f"HybridRanker: weight for unknown engine {sorted(unknown)[0]!r}.")
         for key in engines:
             weights.setdefault(key, 1.0)
-            check_param(weights[key], f"weights[{key!r}]", "HybridRanker", float,
-                        interval=Interval(0, None))
+            check_param(
+                weights[key], f"weights[{key!r}]", "HybridRanker", float, interval=Interval(0, None)
+            )
         check_param(name, "name", "HybridRanker", str)
         self.engines = engines
         self.weights = {k: float(v) for k, v in weights.items()}
@@ -965,11 +981,17 @@ class ValueWeighted(OfferEngine):
         on the same items is used as it is.
     """
 
-    def __init__(self, engine: OfferEngine, values: Mapping[str, float] | pd.Series,
-                 name: str | None = None, refit: bool = True) -> None:
+    def __init__(
+        self,
+        engine: OfferEngine,
+        values: Mapping[str, float] | pd.Series,
+        name: str | None = None,
+        refit: bool = True,
+    ) -> None:
         if not isinstance(engine, OfferEngine):
-            raise DataError(f"ValueWeighted: engine must be an OfferEngine, got "
-                            f"{type(engine).__name__}.")
+            raise DataError(
+                f"ValueWeighted: engine must be an OfferEngine, got {type(engine).__name__}."
+            )
         self.engine = engine
         self.values = {str(k): float(v) for k, v in dict(values).items()}
         self.name = name or f"{engine.name} x value"
@@ -1098,7 +1120,9 @@ def evaluate_offers(
     rate = float("nan")
     for name, off in omap.items():
         if off.items != heldout.items:
-            raise DataError(f"{where}: offers {name!r} and the held-out matrix have different items.")
+            raise DataError(
+                f"{where}: offers {name!r} and the held-out matrix have different items."
+            )
         if max(ks) > off.index.shape[1]:
             raise DataError(
                 f"{where}: k={max(ks)} but {name!r} has only {off.index.shape[1]} offers per "
@@ -1123,7 +1147,9 @@ def evaluate_offers(
                 "customers": n_eval,
                 "hit_rate": float((hits_k[evaluated] > 0).mean()) if n_eval else np.nan,
                 "precision": float((hits_k[evaluated] / kk).mean()) if n_eval else np.nan,
-                "recall": float((hits_k[evaluated] / n_new[evaluated]).mean()) if n_eval else np.nan,
+                "recall": float((hits_k[evaluated] / n_new[evaluated]).mean())
+                if n_eval
+                else np.nan,
             }
             if true_p is not None and true_a is not None:
                 has = off.index[:, :kk] >= 0

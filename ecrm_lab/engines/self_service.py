@@ -54,34 +54,56 @@ class FAQ:
 
 FAQ_ENTRIES: dict[str, tuple[FAQ, ...]] = {
     "bank": (
-        FAQ("How do I reset my online banking password?", pages=("login",),
-            topics=("account_access",)),
-        FAQ("How do I dispute a card payment?", pages=("support",),
-            topics=("payment_dispute", "card_problem")),
-        FAQ("Which fees do I pay, and where is my statement?", pages=("faq",),
-            topics=("fees_statement",)),
-        FAQ("How do I report a lost card or a fraudulent payment?", pages=("support",),
-            topics=("fraud_report", "card_problem")),
+        FAQ(
+            "How do I reset my online banking password?",
+            pages=("login",),
+            topics=("account_access",),
+        ),
+        FAQ(
+            "How do I dispute a card payment?",
+            pages=("support",),
+            topics=("payment_dispute", "card_problem"),
+        ),
+        FAQ(
+            "Which fees do I pay, and where is my statement?",
+            pages=("faq",),
+            topics=("fees_statement",),
+        ),
+        FAQ(
+            "How do I report a lost card or a fraudulent payment?",
+            pages=("support",),
+            topics=("fraud_report", "card_problem"),
+        ),
         FAQ("How do I change my address?", topics=("address_change",)),
         FAQ("How do I open a new account online?", pages=("checkout",)),
         FAQ("How much could I borrow with a mortgage?", items=("mortgage",)),
-        FAQ("How much can I borrow with a personal loan, and at what rate?",
-            items=("personal_loan",)),
+        FAQ(
+            "How much can I borrow with a personal loan, and at what rate?",
+            items=("personal_loan",),
+        ),
         FAQ("Which credit card suits me?", items=("credit_card",)),
         FAQ("How is interest on savings paid?", items=("savings_account",)),
-        FAQ("How do investment funds work, and what are the risks?",
-            items=("investment_fund",)),
+        FAQ("How do investment funds work, and what are the risks?", items=("investment_fund",)),
         FAQ("What does home and life insurance cover?", items=("insurance",)),
         FAQ("How do I use my current account abroad?", items=("current_account",)),
     ),
     "retail": (
         FAQ("Where is my order?", pages=("tracking",), topics=("order_tracking",)),
-        FAQ("My delivery is late or damaged: what now?", pages=("tracking",),
-            topics=("delivery_problem",)),
-        FAQ("How do I return an item and get a refund?", pages=("support",),
-            topics=("return_refund",)),
-        FAQ("My item is faulty: what does the warranty cover?", pages=("support",),
-            topics=("product_defect", "warranty_claim")),
+        FAQ(
+            "My delivery is late or damaged: what now?",
+            pages=("tracking",),
+            topics=("delivery_problem",),
+        ),
+        FAQ(
+            "How do I return an item and get a refund?",
+            pages=("support",),
+            topics=("return_refund",),
+        ),
+        FAQ(
+            "My item is faulty: what does the warranty cover?",
+            pages=("support",),
+            topics=("product_defect", "warranty_claim"),
+        ),
         FAQ("Why was my payment declined?", pages=("checkout",), topics=("billing_payment",)),
         FAQ("I cannot log in to my account", pages=("login",), topics=("account_access",)),
         FAQ("How do I make a complaint?", pages=("faq",), topics=("complaint",)),
@@ -89,8 +111,10 @@ FAQ_ENTRIES: dict[str, tuple[FAQ, ...]] = {
         FAQ("How do I choose the right size of clothing?", items=("clothing", "sports")),
         FAQ("Are your baby and toy products safety tested?", items=("baby", "toys")),
         FAQ("How fresh is the fresh food, and how is it delivered?", items=("fresh_food",)),
-        FAQ("Can I set up a repeat order for pantry and household items?",
-            items=("pantry", "household", "beverages")),
+        FAQ(
+            "Can I set up a repeat order for pantry and household items?",
+            items=("pantry", "household", "beverages"),
+        ),
         FAQ("Which pet food suits my pet?", items=("pet",)),
         FAQ("Can I return opened beauty products?", items=("beauty",)),
         FAQ("Do you deliver large home and garden items?", items=("home_garden",)),
@@ -140,13 +164,15 @@ def rank_faq(
     """
     where = "rank_faq"
     check_param(domain, "domain", where, str, choices=tuple(FAQ_ENTRIES))
-    check_param(half_life_days, "half_life_days", where, float,
-                interval=Interval(0, None, "neither"))
+    check_param(
+        half_life_days, "half_life_days", where, float, interval=Interval(0, None, "neither")
+    )
     check_param(days, "days", where, float, interval=Interval(0, None, "neither"))
     check_param(n, "n", where, int, interval=Interval(1, None))
     at = pd.Timestamp(at)
-    pv = page_views[(page_views["viewed_at"] <= at)
-                    & (page_views["viewed_at"] > at - pd.Timedelta(days=days))]
+    pv = page_views[
+        (page_views["viewed_at"] <= at) & (page_views["viewed_at"] > at - pd.Timedelta(days=days))
+    ]
     age = ((at - pv["viewed_at"]) / pd.Timedelta(days=1)).to_numpy(np.float64)
     weight = 0.5 ** (age / half_life_days)
     ptype = pv["page_type"].astype(str).to_numpy()
@@ -221,9 +247,11 @@ class SelfServicePage(Result):
         if self.domain == "bank":
             is_open = h["status"] == "open"
             loans = h["product"].isin(["personal_loan", "mortgage"])
-            first = (f"{int(is_open.sum())} open accounts; deposits "
-                     f"{h.loc[is_open & ~loans, 'balance'].sum():,.2f}, loans "
-                     f"{h.loc[is_open & loans, 'balance'].abs().sum():,.2f}")
+            first = (
+                f"{int(is_open.sum())} open accounts; deposits "
+                f"{h.loc[is_open & ~loans, 'balance'].sum():,.2f}, loans "
+                f"{h.loc[is_open & loans, 'balance'].abs().sum():,.2f}"
+            )
         else:
             open_orders = int((h["status"] != "delivered").sum()) if len(h) else 0
             first = f"{len(h)} recent orders, {open_orders} on the way"
@@ -278,51 +306,63 @@ def self_service_page(
         a = world["accounts"]
         a = a[(a["customer_id"] == customer_id) & (a["open_date"] <= at)]
         status = np.where(a["close_date"].notna() & (a["close_date"] <= at), "closed", "open")
-        holdings = pd.DataFrame({
-            "product": a["product_code"].astype(str).to_numpy(),
-            "opened": a["open_date"].dt.date.to_numpy(),
-            "status": status,
-            "balance": a["balance"].round(2).to_numpy(),
-        }).sort_values(["status", "product"], ascending=[False, True], ignore_index=True)
+        holdings = pd.DataFrame(
+            {
+                "product": a["product_code"].astype(str).to_numpy(),
+                "opened": a["open_date"].dt.date.to_numpy(),
+                "status": status,
+                "balance": a["balance"].round(2).to_numpy(),
+            }
+        ).sort_values(["status", "product"], ascending=[False, True], ignore_index=True)
         t = world["transactions"]
         t = t[(t["customer_id"] == customer_id) & (t["timestamp"] <= at)]
         t = t.sort_values("timestamp", ascending=False, kind="stable").head(n_history)
-        history = pd.DataFrame({
-            "when": t["timestamp"].to_numpy(),
-            "what": t["merchant_category"].astype(str).to_numpy(),
-            "channel": t["channel"].astype(str).to_numpy(),
-            "amount": t["amount"].round(2).to_numpy(),
-        })
+        history = pd.DataFrame(
+            {
+                "when": t["timestamp"].to_numpy(),
+                "what": t["merchant_category"].astype(str).to_numpy(),
+                "channel": t["channel"].astype(str).to_numpy(),
+                "amount": t["amount"].round(2).to_numpy(),
+            }
+        )
     else:
         o = world["orders"]
         o = o[(o["customer_id"] == customer_id) & (o["order_date"] <= at)]
         o = o.sort_values("order_date", ascending=False, kind="stable")
         age = ((at - o["order_date"]) / pd.Timedelta(days=1)).to_numpy()
-        status = np.select([age < 1, age < DELIVERY_DAYS], ["processing", "in transit"],
-                           default="delivered")
-        recent = pd.DataFrame({
-            "order_id": o["order_id"].to_numpy(),
-            "ordered": o["order_date"].to_numpy(),
-            "items": o["n_items"].to_numpy(),
-            "value": o["order_value"].round(2).to_numpy(),
-            "status": status,
-            "expected_delivery": (o["order_date"].dt.normalize()
-                                  + pd.Timedelta(days=DELIVERY_DAYS)).dt.date.to_numpy(),
-        })
+        status = np.select(
+            [age < 1, age < DELIVERY_DAYS], ["processing", "in transit"], default="delivered"
+        )
+        recent = pd.DataFrame(
+            {
+                "order_id": o["order_id"].to_numpy(),
+                "ordered": o["order_date"].to_numpy(),
+                "items": o["n_items"].to_numpy(),
+                "value": o["order_value"].round(2).to_numpy(),
+                "status": status,
+                "expected_delivery": (
+                    o["order_date"].dt.normalize() + pd.Timedelta(days=DELIVERY_DAYS)
+                ).dt.date.to_numpy(),
+            }
+        )
         holdings = recent.head(5).reset_index(drop=True)
-        history = recent.head(n_history).drop(columns=["expected_delivery"]).reset_index(
-            drop=True)
+        history = recent.head(n_history).drop(columns=["expected_delivery"]).reset_index(drop=True)
 
     sr = world["service_requests"]
-    sr = sr[(sr["customer_id"] == customer_id) & (sr["opened_at"] <= at)
-            & (sr["resolved_at"].isna() | (sr["resolved_at"] > at))
-            & (sr["status"].astype(str) != "abandoned")]
-    requests = pd.DataFrame({
-        "request_id": sr["request_id"].to_numpy(),
-        "opened": sr["opened_at"].to_numpy(),
-        "category": sr["category"].astype(str).to_numpy(),
-        "channel": sr["channel"].astype(str).to_numpy(),
-    }).reset_index(drop=True)
+    sr = sr[
+        (sr["customer_id"] == customer_id)
+        & (sr["opened_at"] <= at)
+        & (sr["resolved_at"].isna() | (sr["resolved_at"] > at))
+        & (sr["status"].astype(str) != "abandoned")
+    ]
+    requests = pd.DataFrame(
+        {
+            "request_id": sr["request_id"].to_numpy(),
+            "opened": sr["opened_at"].to_numpy(),
+            "category": sr["category"].astype(str).to_numpy(),
+            "channel": sr["channel"].astype(str).to_numpy(),
+        }
+    ).reset_index(drop=True)
 
     owners = session_customers(world)
     mine = owners.loc[owners["customer_id"] == customer_id, "session_id"]
@@ -335,10 +375,14 @@ def self_service_page(
         code = cat.reindex(code).fillna("")
     item = pd.Series(code.to_numpy(dtype=object))
     item = item.where(item.isin(_items(domain)), None).to_numpy(dtype=object)
-    views = pd.DataFrame({"viewed_at": pv["viewed_at"].to_numpy(),
-                          "page_type": pv["page_type"].astype(str).to_numpy(), "item": item})
-    faq = rank_faq(views, at, domain, requests=requests, half_life_days=half_life_days,
-                   days=days)
+    views = pd.DataFrame(
+        {
+            "viewed_at": pv["viewed_at"].to_numpy(),
+            "page_type": pv["page_type"].astype(str).to_numpy(),
+            "item": item,
+        }
+    )
+    faq = rank_faq(views, at, domain, requests=requests, half_life_days=half_life_days, days=days)
 
     offer_table = pd.DataFrame(columns=["rank", "offer", "reason"])
     if offers is not None:
@@ -349,6 +393,14 @@ def self_service_page(
             cols = [col for col in ("rank", "offer", "reason") if col in f.columns]
             offer_table = f[cols].reset_index(drop=True)
             offer_table["offer"] = offer_table["offer"].astype(str)
-    return SelfServicePage(customer_id=int(customer_id), at=at, domain=domain,
-                           greeting=greeting, holdings=holdings, history=history,
-                           requests=requests, faq=faq, offers=offer_table)
+    return SelfServicePage(
+        customer_id=int(customer_id),
+        at=at,
+        domain=domain,
+        greeting=greeting,
+        holdings=holdings,
+        history=history,
+        requests=requests,
+        faq=faq,
+        offers=offer_table,
+    )

@@ -129,19 +129,22 @@ class TransactionEngine:
     ) -> None:
         where = "TransactionEngine"
         if not isinstance(ledger, ConsentLedger):
-            raise DataError(f"{where}: ledger must be a ConsentLedger, got {type(ledger).__name__}.")
+            raise DataError(
+                f"{where}: ledger must be a ConsentLedger, got {type(ledger).__name__}."
+            )
         check_param(max_messages, "max_messages", where, int, interval=Interval(0, None))
-        check_param(period_days, "period_days", where, float,
-                    interval=Interval(0, None, "neither"))
+        check_param(period_days, "period_days", where, float, interval=Interval(0, None, "neither"))
         self.ledger = ledger
         self.max_messages = max_messages
         self.period_days = float(period_days)
         if history is None:
             history = pd.DataFrame(
-                {"message_id": pd.Series(dtype=np.int64),
-                 "customer_id": pd.Series(dtype=np.int64),
-                 "channel": pd.Series(dtype=object),
-                 "send_time": pd.Series(dtype="datetime64[ns]")}
+                {
+                    "message_id": pd.Series(dtype=np.int64),
+                    "customer_id": pd.Series(dtype=np.int64),
+                    "channel": pd.Series(dtype=object),
+                    "send_time": pd.Series(dtype="datetime64[ns]"),
+                }
             )
         else:
             check_columns(history, ["customer_id", "channel", "send_time"], where)
@@ -151,7 +154,12 @@ class TransactionEngine:
         self.history = history
 
     def record_consent(
-        self, customer_id: Any, channel: Any, action: Any, time: Any, source: Any = "preference_centre"
+        self,
+        customer_id: Any,
+        channel: Any,
+        action: Any,
+        time: Any,
+        source: Any = "preference_centre",
     ) -> TransactionEngine:
         """Record opt-in / opt-out events; returns the engine (for chaining)."""
         self.ledger = self.ledger.record(customer_id, channel, action, time, source)
@@ -165,7 +173,9 @@ class TransactionEngine:
         """
         where = "TransactionEngine.send"
         if not isinstance(messages, pd.DataFrame):
-            raise DataError(f"{where}: messages must be a DataFrame, got {type(messages).__name__}.")
+            raise DataError(
+                f"{where}: messages must be a DataFrame, got {type(messages).__name__}."
+            )
         check_columns(messages, ["customer_id", "channel", "send_time"], where)
         gate = gate_messages(messages, self.ledger)
         cap = frequency_cap(

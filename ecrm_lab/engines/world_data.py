@@ -74,8 +74,14 @@ __all__ = [
 HOLDING_AGGREGATES: tuple[str, ...] = ("n_items", "deposits", "debt")
 
 #: where a service request's channel points to among contact channels
-_SERVICE_TO_CONTACT = {"email": "email", "web_self_service": "email", "chat": "email",
-                       "phone": "phone", "branch": "post", "store": "post"}
+_SERVICE_TO_CONTACT = {
+    "email": "email",
+    "web_self_service": "email",
+    "chat": "email",
+    "phone": "phone",
+    "branch": "post",
+    "store": "post",
+}
 #: the e-mail domains that exist in the synthetic world (its 'internet')
 _DAY = pd.Timedelta(days=1)
 
@@ -170,8 +176,11 @@ def owned_matrix(world: Any, at: Any = None, customer_ids: Any = None) -> Intera
     where = "owned_matrix"
     domain = _domain(world)
     at = _at(world, at, where)
-    ids = _in_scope(world, domain, at) if customer_ids is None else np.sort(
-        np.asarray(customer_ids, dtype=np.int64))
+    ids = (
+        _in_scope(world, domain, at)
+        if customer_ids is None
+        else np.sort(np.asarray(customer_ids, dtype=np.int64))
+    )
     h = _holdings_frame(world, domain)
     held = (h["start"] <= at) & (h["end"].isna() | (h["end"] > at))
     h = h[held & h["customer_id"].isin(ids)]
@@ -224,17 +233,30 @@ def session_customers(world: Any) -> pd.DataFrame:
         ref = s["link_customer_ref"].astype("string").str.extract(r"^C(\d+)$", expand=False)
         cust = pd.to_numeric(ref, errors="coerce")
         ok = (cust.notna() & cust.isin(known)).to_numpy(dtype=bool)
-        parts.append(pd.DataFrame({"session_id": s["session_id"].to_numpy(np.int64)[ok],
-                                   "customer_id": cust[ok].to_numpy(np.int64)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "session_id": s["session_id"].to_numpy(np.int64)[ok],
+                    "customer_id": cust[ok].to_numpy(np.int64),
+                }
+            )
+        )
     accounts = _web_account_owners(world, known)
     if accounts is not None and "web_user_id" in s.columns:
         cust = accounts.reindex(s["web_user_id"].astype("string").fillna("")).to_numpy()
         ok = ~pd.isna(cust)
-        parts.append(pd.DataFrame({"session_id": s["session_id"].to_numpy(np.int64)[ok],
-                                   "customer_id": cust[ok].astype(np.int64)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "session_id": s["session_id"].to_numpy(np.int64)[ok],
+                    "customer_id": cust[ok].astype(np.int64),
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({"session_id": pd.Series(dtype=np.int64),
-                             "customer_id": pd.Series(dtype=np.int64)})
+        return pd.DataFrame(
+            {"session_id": pd.Series(dtype=np.int64), "customer_id": pd.Series(dtype=np.int64)}
+        )
     both = pd.concat(parts, ignore_index=True).drop_duplicates("session_id", keep="first")
     return both.sort_values("session_id", ignore_index=True)
 
@@ -265,12 +287,17 @@ def _web_account_owners(world: Any, known: pd.Index) -> pd.Series | None:
     return out.astype(np.int64)
 
 
-def _page_view_features(world: Any, domain: str, ids: pd.Index, at: pd.Timestamp,
-                        days: float) -> pd.DataFrame:
+def _page_view_features(
+    world: Any, domain: str, ids: pd.Index, at: pd.Timestamp, days: float
+) -> pd.DataFrame:
     """Product pages viewed per item in the last ``days`` days, and FAQ/support views."""
     items = _items(domain)
-    out = pd.DataFrame(0, index=ids, columns=[f"views_{it}_{int(days)}d" for it in items]
-                       + [f"help_views_{int(days)}d"], dtype=np.int64)
+    out = pd.DataFrame(
+        0,
+        index=ids,
+        columns=[f"views_{it}_{int(days)}d" for it in items] + [f"help_views_{int(days)}d"],
+        dtype=np.int64,
+    )
     if "web_sessions" not in world.tables or "page_views" not in world.tables:
         return out
     owners = session_customers(world)
@@ -329,8 +356,9 @@ def customer_view(world: Any, at: Any = None, window_days: int = 90) -> pd.DataF
     c = world["customers"].set_index("customer_id").loc[ids]
     view = pd.DataFrame(index=ids)
     view["age"] = ((at - c["birth_date"]) / pd.Timedelta(days=365.25)).to_numpy().round(1)
-    view["tenure_months"] = ((at - c["acquisition_date"]) / pd.Timedelta(days=30.4375)).to_numpy(
-    ).round(1)
+    view["tenure_months"] = (
+        ((at - c["acquisition_date"]) / pd.Timedelta(days=30.4375)).to_numpy().round(1)
+    )
     for col in ("gender", "region", "acquisition_channel", "income_band", "loyalty_member"):
         if col in c.columns:
             view[col] = c[col].to_numpy()
@@ -351,22 +379,28 @@ def customer_view(world: Any, at: Any = None, window_days: int = 90) -> pd.DataF
         dep = a[a["product_code"].isin(["current_account", "savings_account", "investment_fund"])]
         debt = a[a["product_code"].isin(["personal_loan", "mortgage"])]
         view["deposits"] = dep.groupby("customer_id")["balance"].sum().reindex(ids, fill_value=0.0)
-        view["debt"] = debt.groupby("customer_id")["balance"].sum().abs().reindex(ids,
-                                                                                   fill_value=0.0)
+        view["debt"] = (
+            debt.groupby("customer_id")["balance"].sum().abs().reindex(ids, fill_value=0.0)
+        )
         tx = _window(world["transactions"], "timestamp", at, w)
         g = tx.groupby("customer_id")
         view[f"n_tx_{w}d"] = g.size().reindex(ids, fill_value=0).astype(np.int64)
         amt = tx["amount"]
-        view[f"spend_{w}d"] = (-amt.clip(upper=0)).groupby(tx["customer_id"]).sum().reindex(
-            ids, fill_value=0.0)
-        view[f"income_{w}d"] = amt.clip(lower=0).groupby(tx["customer_id"]).sum().reindex(
-            ids, fill_value=0.0)
+        view[f"spend_{w}d"] = (
+            (-amt.clip(upper=0)).groupby(tx["customer_id"]).sum().reindex(ids, fill_value=0.0)
+        )
+        view[f"income_{w}d"] = (
+            amt.clip(lower=0).groupby(tx["customer_id"]).sum().reindex(ids, fill_value=0.0)
+        )
         abroad = (tx["country"].astype(str) != "GB").groupby(tx["customer_id"]).mean()
         online = (tx["channel"].astype(str) == "card_online").groupby(tx["customer_id"]).mean()
         view["abroad_share"] = abroad.reindex(ids, fill_value=0.0)
         view["online_share"] = online.reindex(ids, fill_value=0.0)
-        last = _window(world["transactions"], "timestamp", at, None).groupby("customer_id")[
-            "timestamp"].max()
+        last = (
+            _window(world["transactions"], "timestamp", at, None)
+            .groupby("customer_id")["timestamp"]
+            .max()
+        )
     else:
         o = _window(world["orders"], "order_date", at, None)
         g = o.groupby("customer_id")
@@ -375,8 +409,9 @@ def customer_view(world: Any, at: Any = None, window_days: int = 90) -> pd.DataF
         view["avg_order_value"] = (view["spend_total"] / view["n_orders"].clip(lower=1)).round(2)
         recent = _window(o, "order_date", at, w)
         view[f"orders_{w}d"] = _count_by(recent, ids)
-        view[f"spend_{w}d"] = recent.groupby("customer_id")["order_value"].sum().reindex(
-            ids, fill_value=0.0)
+        view[f"spend_{w}d"] = (
+            recent.groupby("customer_id")["order_value"].sum().reindex(ids, fill_value=0.0)
+        )
         online = o["channel"].astype(str).isin(["web", "mobile"]).groupby(o["customer_id"]).mean()
         promo = o["promo_code"].notna().groupby(o["customer_id"]).mean()
         view["online_share"] = online.reindex(ids, fill_value=0.0)
@@ -389,9 +424,13 @@ def customer_view(world: Any, at: Any = None, window_days: int = 90) -> pd.DataF
     recent_sr = _window(sr, "opened_at", at, 180)
     view["requests_180d"] = _count_by(recent_sr, ids)
     view["complaints_180d"] = _count_by(
-        recent_sr[recent_sr["category"].astype(str) == "complaint"], ids)
-    still_open = sr[(sr["opened_at"] <= at) & (sr["resolved_at"].isna() | (sr["resolved_at"] > at))
-                    & (sr["status"].astype(str) != "abandoned")]
+        recent_sr[recent_sr["category"].astype(str) == "complaint"], ids
+    )
+    still_open = sr[
+        (sr["opened_at"] <= at)
+        & (sr["resolved_at"].isna() | (sr["resolved_at"] > at))
+        & (sr["status"].astype(str) != "abandoned")
+    ]
     view["open_requests"] = _count_by(still_open, ids)
 
     cc = world["campaign_contacts"]
@@ -466,8 +505,9 @@ class OfferData(Result):
         return ax
 
 
-def offer_data(world: Any, cutoff: Any = None, holdout_months: int = 6,
-               window_days: int = 90) -> OfferData:
+def offer_data(
+    world: Any, cutoff: Any = None, holdout_months: int = 6, window_days: int = 90
+) -> OfferData:
     """Customer view, holdings and held-out take-up for a time-split evaluation.
 
     Parameters
@@ -491,8 +531,9 @@ def offer_data(world: Any, cutoff: Any = None, holdout_months: int = 6,
     owned = owned_matrix(world, at, ids)
     heldout = heldout_matrix(world, at, ids)
     traits = world.truth["customer_traits"]
-    return OfferData(domain=domain, cutoff=at, view=view, owned=owned, heldout=heldout,
-                     traits=traits)
+    return OfferData(
+        domain=domain, cutoff=at, view=view, owned=owned, heldout=heldout, traits=traits
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,8 +560,11 @@ def email_bounces(world: Any, at: Any = None) -> pd.DataFrame:
     _domain(world)
     at = _at(world, at, where)
     cc = world["campaign_contacts"]
-    cc = cc[(cc["channel"].astype(str) == "email") & (cc["group"].astype(str) == "treatment")
-            & (cc["contact_date"] <= at)]
+    cc = cc[
+        (cc["channel"].astype(str) == "email")
+        & (cc["group"].astype(str) == "treatment")
+        & (cc["contact_date"] <= at)
+    ]
     c = world["customers"].set_index("customer_id")
     addr = c["email"].reindex(cc["customer_id"]).astype("string")
     stripped = addr.str.strip()
@@ -553,24 +597,40 @@ def contact_profile(world: Any, at: Any = None, days: int = 365) -> pd.DataFrame
     domain = _domain(world)
     at = _at(world, at, where)
     check_param(days, "days", where, int, interval=Interval(1, 3650))
-    ids = pd.Index(np.sort(world["customers"]["customer_id"].to_numpy(np.int64)),
-                   name="customer_id")
+    ids = pd.Index(
+        np.sort(world["customers"]["customer_id"].to_numpy(np.int64)), name="customer_id"
+    )
     sr = _window(world["service_requests"], "opened_at", at, days)
-    votes = pd.DataFrame({"customer_id": sr["customer_id"].to_numpy(np.int64),
-                          "channel": sr["channel"].astype(str).map(_SERVICE_TO_CONTACT).to_numpy(),
-                          "w": 1.0})
+    votes = pd.DataFrame(
+        {
+            "customer_id": sr["customer_id"].to_numpy(np.int64),
+            "channel": sr["channel"].astype(str).map(_SERVICE_TO_CONTACT).to_numpy(),
+            "w": 1.0,
+        }
+    )
     cr = _window(world["campaign_responses"], "response_date", at, days)
     cr = cr[cr["response_type"].astype(str).isin(["opened", "clicked"])]
     cc = world["campaign_contacts"].set_index("contact_id")
-    votes = pd.concat([votes, pd.DataFrame({
-        "customer_id": cr["customer_id"].to_numpy(np.int64),
-        "channel": cc["channel"].astype(str).reindex(cr["contact_id"]).to_numpy(),
-        "w": 2.0})], ignore_index=True)
+    votes = pd.concat(
+        [
+            votes,
+            pd.DataFrame(
+                {
+                    "customer_id": cr["customer_id"].to_numpy(np.int64),
+                    "channel": cc["channel"].astype(str).reindex(cr["contact_id"]).to_numpy(),
+                    "w": 2.0,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     votes = votes[votes["channel"].isin(CONTACT_CHANNELS)]
     tally = votes.groupby(["customer_id", "channel"])["w"].sum().unstack(fill_value=0.0)
     tally = tally.reindex(columns=list(CONTACT_CHANNELS), fill_value=0.0)
-    best = pd.Series(np.asarray(CONTACT_CHANNELS, dtype=object)[tally.to_numpy().argmax(axis=1)],
-                     index=tally.index)
+    best = pd.Series(
+        np.asarray(CONTACT_CHANNELS, dtype=object)[tally.to_numpy().argmax(axis=1)],
+        index=tally.index,
+    )
     best = best[tally.sum(axis=1) > 0]
     if domain == "bank":
         t = _window(world["transactions"], "timestamp", at, days)
@@ -596,24 +656,57 @@ def default_rules(domain: str, window_days: int = 90) -> tuple[Rule, ...]:
     w = window_days
     if domain == "bank":
         return (
-            Rule("browsed_loan", f"views_personal_loan_{w}d >= 2", "personal_loan", 6,
-                 "looked at loan pages recently"),
-            Rule("browsed_mortgage", f"views_mortgage_{w}d >= 2", "mortgage", 6,
-                 "looked at mortgage pages recently"),
-            Rule("protect_the_home", "holds_mortgage and not holds_insurance", "insurance", 5,
-                 "a mortgage without home insurance"),
-            Rule("saver_to_investor", "deposits > 15000", "investment_fund", 4,
-                 "large deposits could earn more in a fund"),
-            Rule("investor_savings", "holds_investment_fund", "savings_account", 4,
-                 "investors keep a savings buffer"),
-            Rule("traveller_card", "abroad_share > 0.05", "credit_card", 3,
-                 "spends abroad: a card with travel benefits"),
-            Rule("big_spender_card", f"spend_{w}d > 3000", "credit_card", 3,
-                 "high card spending"),
+            Rule(
+                "browsed_loan",
+                f"views_personal_loan_{w}d >= 2",
+                "personal_loan",
+                6,
+                "looked at loan pages recently",
+            ),
+            Rule(
+                "browsed_mortgage",
+                f"views_mortgage_{w}d >= 2",
+                "mortgage",
+                6,
+                "looked at mortgage pages recently",
+            ),
+            Rule(
+                "protect_the_home",
+                "holds_mortgage and not holds_insurance",
+                "insurance",
+                5,
+                "a mortgage without home insurance",
+            ),
+            Rule(
+                "saver_to_investor",
+                "deposits > 15000",
+                "investment_fund",
+                4,
+                "large deposits could earn more in a fund",
+            ),
+            Rule(
+                "investor_savings",
+                "holds_investment_fund",
+                "savings_account",
+                4,
+                "investors keep a savings buffer",
+            ),
+            Rule(
+                "traveller_card",
+                "abroad_share > 0.05",
+                "credit_card",
+                3,
+                "spends abroad: a card with travel benefits",
+            ),
+            Rule("big_spender_card", f"spend_{w}d > 3000", "credit_card", 3, "high card spending"),
             Rule("young_saver", "age < 30", "savings_account", 2, "start saving young"),
-            Rule("family_mortgage", "28 <= age <= 45 and income_band in "
-                 "['40k_70k', '70k_120k', 'over_120k']", "mortgage", 2,
-                 "family age with the income for a mortgage"),
+            Rule(
+                "family_mortgage",
+                "28 <= age <= 45 and income_band in ['40k_70k', '70k_120k', 'over_120k']",
+                "mortgage",
+                2,
+                "family age with the income for a mortgage",
+            ),
         )
     rules = [
         Rule(f"browsed_{c}", f"views_{c}_{w}d >= 2", c, 5, f"viewed {c} pages recently")
@@ -622,12 +715,22 @@ def default_rules(domain: str, window_days: int = 90) -> tuple[Rule, ...]:
     rules += [
         Rule("baby_to_toys", "holds_baby", "toys", 4, "parents of babies buy toys later"),
         Rule("sports_to_clothing", "holds_sports", "clothing", 3, "sports fans need clothing"),
-        Rule("big_basket_electronics", "avg_order_value > 60", "electronics", 3,
-             "large baskets: worth an electronics offer"),
+        Rule(
+            "big_basket_electronics",
+            "avg_order_value > 60",
+            "electronics",
+            3,
+            "large baskets: worth an electronics offer",
+        ),
         Rule("pantry_to_beverages", "holds_pantry", "beverages", 2, "stock the cupboard"),
         Rule("home_to_garden", "holds_household", "home_garden", 2, "home owners garden"),
-        Rule("loyal_beauty", "loyalty_member and n_orders >= 10", "beauty", 1,
-             "loyal customers get a beauty treat"),
+        Rule(
+            "loyal_beauty",
+            "loyalty_member and n_orders >= 10",
+            "beauty",
+            1,
+            "loyal customers get a beauty treat",
+        ),
     ]
     return tuple(rules)
 
@@ -635,8 +738,9 @@ def default_rules(domain: str, window_days: int = 90) -> tuple[Rule, ...]:
 # ---------------------------------------------------------------------------------------------
 # the engines side by side
 # ---------------------------------------------------------------------------------------------
-def default_engines(domain: str, window_days: int = 90, random_state: Any = 0
-                    ) -> dict[str, OfferEngine]:
+def default_engines(
+    domain: str, window_days: int = 90, random_state: Any = 0
+) -> dict[str, OfferEngine]:
     """The engines of the lesson, unfitted: popularity, item-item CF, the propensity model,
     the rules of :func:`default_rules`, and a hybrid of rules, model and CF (which reuses
     those three engines once they are fitted, in this order)."""
@@ -648,8 +752,11 @@ def default_engines(domain: str, window_days: int = 90, random_state: Any = 0
         "item_item_cf": cf,
         "propensity_model": model,
         "rules": rules,
-        "hybrid": HybridRanker({"rules": rules, "model": model, "cf": cf},
-                               weights={"rules": 1.0, "model": 1.0, "cf": 0.5}, refit=False),
+        "hybrid": HybridRanker(
+            {"rules": rules, "model": model, "cf": cf},
+            weights={"rules": 1.0, "model": 1.0, "cf": 0.5},
+            refit=False,
+        ),
     }
 
 
@@ -690,8 +797,9 @@ def compare_engines(
     probabilities."""
     where = "compare_engines"
     if not isinstance(data, OfferData):
-        raise DataError(f"{where}: data must be OfferData (see offer_data), got "
-                        f"{type(data).__name__}.")
+        raise DataError(
+            f"{where}: data must be OfferData (see offer_data), got {type(data).__name__}."
+        )
     check_param(with_oracle, "with_oracle", where, bool)
     engines = default_engines(data.domain) if engines is None else dict(engines)
     ks = (k,) if isinstance(k, int) else tuple(k)
@@ -734,8 +842,9 @@ def offer_values(world: Any, at: Any = None, months: int = 12) -> pd.DataFrame:
         a = a[a["open_date"] <= at]
         bal = a.groupby("product_code")["balance"].apply(lambda b: b.abs().mean())
         pp = p.set_index("product_code")
-        margin = (months * (pp["price"] - pp["unit_cost"])
-                  + months / 12.0 * pp["margin_rate"] * bal.reindex(pp.index).fillna(0.0))
+        margin = months * (pp["price"] - pp["unit_cost"]) + months / 12.0 * pp[
+            "margin_rate"
+        ] * bal.reindex(pp.index).fillna(0.0)
     else:
         unit = p["price"] * p["margin_rate"]
         margin = unit.groupby(p["category"].astype(str)).mean()
@@ -769,8 +878,9 @@ def addressable(world: Any, quality: Any = None) -> pd.DataFrame:
     if quality is None:
         quality = email_list_quality(c, bounced=email_bounces(world)["email"])
     if not isinstance(quality, EmailQuality):
-        raise DataError(f"addressable: quality must be an EmailQuality, got "
-                        f"{type(quality).__name__}.")
+        raise DataError(
+            f"addressable: quality must be an EmailQuality, got {type(quality).__name__}."
+        )
     mail = quality.table.set_index("customer_id")["mailable"]
     ids = c["customer_id"].to_numpy(np.int64)
     phone = c["phone"].notna().to_numpy()
@@ -824,14 +934,16 @@ def mailing_plans(
     values = offer_values(world, data.cutoff, months)
     ids = data.owned.customer_ids
     consent = consent_ledger(world).state(at=data.cutoff, customer_ids=ids)
-    quality = email_list_quality(world["customers"],
-                                 bounced=email_bounces(world, data.cutoff)["email"])
+    quality = email_list_quality(
+        world["customers"], bounced=email_bounces(world, data.cutoff)["email"]
+    )
     addr = addressable(world, quality)
     held_by_all = data.owned.item_counts() >= data.owned.n_customers
     candidates = values["value_per_contact"][~held_by_all.reindex(values.index).to_numpy()]
     mass_offer = str(candidates.idxmax())
-    mass = mass_mailing(data.owned, consent, mass_offer, "email",
-                        addressable=addr.set_index("customer_id")["email"])
+    mass = mass_mailing(
+        data.owned, consent, mass_offer, "email", addressable=addr.set_index("customer_id")["email"]
+    )
     engine = PropensityRecommender(drop=HOLDING_AGGREGATES) if engine is None else engine
     if not isinstance(engine, OfferEngine):
         raise DataError(f"{where}: engine must be an OfferEngine, got {type(engine).__name__}.")
@@ -839,17 +951,27 @@ def mailing_plans(
         engine.fit(data.owned, data.view)
     offers = engine.recommend(data.owned, data.view, k=1)
     first = offers.first()
+
     def same_list(best: pd.Series) -> pd.DataFrame:
-        return pd.DataFrame({"customer_id": mass["customer_id"].to_numpy(),
-                             "offer": best.reindex(mass["customer_id"]).to_numpy(),
-                             "channel": "email"}).dropna(ignore_index=True)
+        return pd.DataFrame(
+            {
+                "customer_id": mass["customer_id"].to_numpy(),
+                "offer": best.reindex(mass["customer_id"]).to_numpy(),
+                "channel": "email",
+            }
+        ).dropna(ignore_index=True)
 
     weighted = ValueWeighted(engine, values["margin_per_take_up"], refit=False)
     weighted.fit(data.owned, data.view)
     by_margin = weighted.recommend(data.owned, data.view, k=1).first()
     profile = contact_profile(world, data.cutoff)
-    plan = choose_channel(consent, addressable=addr, preferred=profile["preferred_channel"],
-                          value=contact_values(offers, values), hours=profile["active_hour"])
+    plan = choose_channel(
+        consent,
+        addressable=addr,
+        preferred=profile["preferred_channel"],
+        value=contact_values(offers, values),
+        hours=profile["active_hour"],
+    )
     plans = {
         f"one-to-many: {mass_offer} by e-mail": mass,
         "one-to-one offers (same list)": same_list(first),
@@ -858,7 +980,8 @@ def mailing_plans(
     }
     if with_ceiling:
         plans["ceiling (true probabilities)"] = oracle_mailing(
-            data.traits, data.owned, consent, addr, months)
+            data.traits, data.owned, consent, addr, months
+        )
     return plans
 
 
@@ -897,8 +1020,10 @@ def warehouse_view(db: Any, owned: InteractionMatrix | None = None) -> pd.DataFr
         return view
     missing = ~pd.Index(owned.customer_ids).isin(view.index)
     if missing.any():
-        raise DataError(f"{where}: {int(missing.sum())} customers of the matrix are not in the "
-                        f"mart (for example {int(owned.customer_ids[missing][0])}).")
+        raise DataError(
+            f"{where}: {int(missing.sum())} customers of the matrix are not in the "
+            f"mart (for example {int(owned.customer_ids[missing][0])})."
+        )
     view = view.loc[owned.customer_ids].copy()
     held = owned.dense_bool()
     for j, item in enumerate(owned.items):

@@ -140,8 +140,9 @@ def observed_churn(world: Any) -> tuple[pd.Series, pd.Series]:
     return out[0], out[1]
 
 
-def service_months(world: Any, n_months: int, window_months: int = 3,
-                   truth: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def service_months(
+    world: Any, n_months: int, window_months: int = 3, truth: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Service requests per customer and month, and the dissatisfying ones, summed over the
     trailing ``window_months`` months (the month itself included).
 
@@ -165,8 +166,9 @@ def service_months(world: Any, n_months: int, window_months: int = 3,
     n = len(ids)
     flat = rows[ok] * n_months + m[ok].astype(np.int64)
     req = np.bincount(flat, minlength=n * n_months).reshape(n, n_months).astype(np.float64)
-    dis = np.bincount(flat, weights=bad[ok].astype(np.float64),
-                      minlength=n * n_months).reshape(n, n_months)
+    dis = np.bincount(flat, weights=bad[ok].astype(np.float64), minlength=n * n_months).reshape(
+        n, n_months
+    )
     return _trailing(req, window_months), _trailing(dis, window_months)
 
 

@@ -217,8 +217,9 @@ def acquisition_channels(
     domain = check_world(world, where, ("customers", "web_sessions"))
     model = dict(ACQUISITION_COSTS[domain])
     if costs is not None:
-        if not isinstance(costs, dict) or not all(isinstance(v, ChannelCost) for v in
-                                                  costs.values()):
+        if not isinstance(costs, dict) or not all(
+            isinstance(v, ChannelCost) for v in costs.values()
+        ):
             raise DataError(f"{where}: costs must be a dict of channel name -> ChannelCost.")
         unknown = set(costs) - set(model)
         if unknown:
@@ -351,10 +352,8 @@ KEYWORD_KINDS: tuple[KeywordKind, ...] = (
     KeywordKind("brand", ("{brand} {item}",), 0.4, 0.20, 0.95, 2.0, 0.3),
     KeywordKind("head", ("{item}",), 4.0, 0.03, 0.55, 0.5, 1.6),
     KeywordKind("product", ("best {item} deals", "{item} online"), 1.0, 0.05, 0.85, 2.0, 1.0),
-    KeywordKind("long_tail", ("{item} comparison", "switch {item}"), 0.3, 0.07, 0.85, 3.0,
-                0.6),
-    KeywordKind("informational", ("what is a {item}", "free {item}"), 2.0, 0.04, 0.12, 0.0,
-                0.9),
+    KeywordKind("long_tail", ("{item} comparison", "switch {item}"), 0.3, 0.07, 0.85, 3.0, 0.6),
+    KeywordKind("informational", ("what is a {item}", "free {item}"), 2.0, 0.04, 0.12, 0.0, 0.9),
 )
 #: the level of competitors' bids per click for an average product (currency units)
 _BASE_CPC = {"bank": 2.5, "retail": 0.6}
@@ -434,8 +433,9 @@ def keyword_portfolio(
     clicks_obs = float((ws["referrer"].astype(str) == "paid_search").sum()) / days
     cust = world["customers"]
     new = (cust["acquisition_date"] >= hz.start) & (cust["acquisition_date"] < hz.end)
-    sales_obs = float((cust.loc[new, "acquisition_channel"].astype(str) == "paid_search")
-                      .sum()) / days
+    sales_obs = (
+        float((cust.loc[new, "acquisition_channel"].astype(str) == "paid_search").sum()) / days
+    )
     if clicks_obs <= 0 or sales_obs <= 0:
         raise DataError(
             f"{where}: the world has no paid-search clicks or acquisitions to calibrate on."
@@ -454,8 +454,10 @@ def _auction(portfolio: pd.DataFrame, bids) -> pd.DataFrame:
     like the portfolio, or (n_keywords, n_grid)); bids <= 0 mean the keyword is off."""
     b = np.asarray(bids, dtype=np.float64)
     two_d = b.ndim == 2
-    col = (lambda c: portfolio[c].to_numpy(dtype=np.float64)[:, None]) if two_d else (
-        lambda c: portfolio[c].to_numpy(dtype=np.float64)
+    col = (
+        (lambda c: portfolio[c].to_numpy(dtype=np.float64)[:, None])
+        if two_d
+        else (lambda c: portfolio[c].to_numpy(dtype=np.float64))
     )
     mu = np.log(col("competitor_median"))
     s = col("competitor_sigma")
@@ -515,8 +517,14 @@ def _check_portfolio(portfolio: Any, where: str) -> None:
         raise DataError(f"{where}: the portfolio must be a DataFrame (see keyword_portfolio).")
     check_columns(
         portfolio,
-        ["searches_per_day", "ctr", "conversion_rate", "competitor_median", "competitor_sigma",
-         "current_bid"],
+        [
+            "searches_per_day",
+            "ctr",
+            "conversion_rate",
+            "competitor_median",
+            "competitor_sigma",
+            "current_bid",
+        ],
         where,
     )
     if len(portfolio) == 0:
@@ -574,6 +582,7 @@ class PPCWhatIf(Result):
 
 def _lagrangian(sales: np.ndarray, spend: np.ndarray, budget: float) -> np.ndarray:
     """Grid column chosen per keyword maximising total sales subject to spend <= budget."""
+
     def pick(lam: float) -> np.ndarray:
         return np.argmax(sales - lam * spend, axis=1)
 
@@ -622,8 +631,9 @@ def ppc_what_if(
     where = "ppc_what_if"
     _check_portfolio(portfolio, where)
     check_param(n_grid, "n_grid", where, int, interval=Interval(11, 2001))
-    check_param(budget, "budget", where, float, interval=Interval(0, None, "neither"),
-                nullable=True)
+    check_param(
+        budget, "budget", where, float, interval=Interval(0, None, "neither"), nullable=True
+    )
     pf = portfolio.reset_index(drop=True)
     current = pf["current_bid"].to_numpy(dtype=np.float64)
     now = _auction(pf, current)

@@ -98,13 +98,15 @@ def _retail_adoptions(world: Any) -> pd.DataFrame:
     hz = horizon(world)
     ev = world["lifecycle_events"]
     ad = ev[ev["event_type"].astype(str) == "adoption"]
-    cross = pd.DataFrame({
-        "customer_id": ad["customer_id"].to_numpy(),
-        "item": ad["detail"].astype(str).to_numpy(),
-        "at": ad["event_at"].to_numpy(),
-        "kind": "cross_sell",
-        "route": "organic",
-    })
+    cross = pd.DataFrame(
+        {
+            "customer_id": ad["customer_id"].to_numpy(),
+            "item": ad["detail"].astype(str).to_numpy(),
+            "at": ad["event_at"].to_numpy(),
+            "kind": "cross_sell",
+            "route": "organic",
+        }
+    )
     orders = world["orders"].set_index("order_id")
     lines = world["order_lines"]
     prod = world["products"].set_index("product_code")
@@ -112,25 +114,30 @@ def _retail_adoptions(world: Any) -> pd.DataFrame:
     cat = prod["category"].astype(str).reindex(code).to_numpy()
     premium = pd.Series(code).str.endswith("P").to_numpy()
     oid = lines["order_id"].to_numpy()
-    df = pd.DataFrame({
-        "customer_id": orders["customer_id"].reindex(oid).to_numpy(),
-        "at": orders["order_date"].reindex(oid).to_numpy(),
-        "item": cat,
-        "premium": premium,
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": orders["customer_id"].reindex(oid).to_numpy(),
+            "at": orders["order_date"].reindex(oid).to_numpy(),
+            "item": cat,
+            "premium": premium,
+        }
+    )
     first_any = df.groupby(["customer_id", "item"])["at"].min()
     first_cheap = df[~df["premium"]].groupby(["customer_id", "item"])["at"].min()
     first_prem = df[df["premium"]].groupby(["customer_id", "item"])["at"].min()
     j = pd.concat({"any": first_any, "cheap": first_cheap, "prem": first_prem}, axis=1)
-    up = j[j["prem"].notna() & j["cheap"].notna() & (j["cheap"] < j["prem"])
-           & (j["prem"] >= hz.start)]
-    ups = pd.DataFrame({
-        "customer_id": up.index.get_level_values(0).to_numpy(),
-        "item": up.index.get_level_values(1).to_numpy(),
-        "at": up["prem"].to_numpy(),
-        "kind": "up_sell",
-        "route": "organic",
-    })
+    up = j[
+        j["prem"].notna() & j["cheap"].notna() & (j["cheap"] < j["prem"]) & (j["prem"] >= hz.start)
+    ]
+    ups = pd.DataFrame(
+        {
+            "customer_id": up.index.get_level_values(0).to_numpy(),
+            "item": up.index.get_level_values(1).to_numpy(),
+            "at": up["prem"].to_numpy(),
+            "kind": "up_sell",
+            "route": "organic",
+        }
+    )
     return pd.concat([cross, ups], ignore_index=True)
 
 
@@ -233,8 +240,9 @@ def relationship_depth(world: Any, window_months: int = 12) -> DepthResult:
         cat = world["products"].set_index("product_code")["category"]
         cats = list(cat.cat.categories) if hasattr(cat, "cat") else sorted(cat.unique())
         oid = lines["order_id"].to_numpy()
-        cc = pd.Categorical(cat.reindex(lines["product_code"].astype(str)).to_numpy(),
-                            categories=cats).codes
+        cc = pd.Categorical(
+            cat.reindex(lines["product_code"].astype(str)).to_numpy(), categories=cats
+        ).codes
         rows = np.searchsorted(ids, orders["customer_id"].reindex(oid).to_numpy(np.int64))
         m = month_index(orders["order_date"].reindex(oid).to_numpy(), hz.start)
         ok = (m >= 0) & (m < M) & (cc >= 0)
@@ -272,7 +280,7 @@ def relationship_depth(world: Any, window_months: int = 12) -> DepthResult:
     )
     if domain == "retail":
         # the first months have no full window behind them
-        table = table.iloc[min(window_months, M) - 1:]
+        table = table.iloc[min(window_months, M) - 1 :]
     return DepthResult(table=table, unit=unit)
 
 
@@ -320,10 +328,12 @@ def _rule_offers(rules: pd.DataFrame, owned, k: int):
     from ..mining import recommend
 
     coo = owned.matrix.tocoo()
-    holdings = pd.DataFrame({
-        "customer_id": owned.customer_ids[coo.row],
-        "item": np.asarray(owned.items, dtype=object)[coo.col],
-    })
+    holdings = pd.DataFrame(
+        {
+            "customer_id": owned.customer_ids[coo.row],
+            "item": np.asarray(owned.items, dtype=object)[coo.col],
+        }
+    )
     rec = recommend(rules, holdings, top_n=k, metric="confidence").table
     n = owned.n_customers
     index = np.full((n, k), -1, dtype=np.int32)
@@ -334,8 +344,14 @@ def _rule_offers(rules: pd.DataFrame, owned, k: int):
         ok = c >= 0
         index[r[ok], rec["rank"].to_numpy()[ok] - 1] = c[ok]
         scores[r[ok], rec["rank"].to_numpy()[ok] - 1] = rec["score"].to_numpy()[ok]
-    return Offers(engine="association_rules", customer_ids=owned.customer_ids,
-                  items=owned.items, index=index, scores=scores, k=k)
+    return Offers(
+        engine="association_rules",
+        customer_ids=owned.customer_ids,
+        items=owned.items,
+        index=index,
+        scores=scores,
+        k=k,
+    )
 
 
 def cross_sell(
@@ -370,13 +386,13 @@ def cross_sell(
     domain = check_world(world, where, ("customers",))
     check_param(k, "k", where, int, interval=Interval(1, 20))
     check_param(min_support, "min_support", where, float, interval=Interval(0, 1, "right"))
-    check_param(min_confidence, "min_confidence", where, float,
-                interval=Interval(0, 1, "right"))
+    check_param(min_confidence, "min_confidence", where, float, interval=Interval(0, 1, "right"))
     data = offer_data(world, cutoff, holdout_months=holdout_months)
     owned = data.owned.binary()
     baskets = make_baskets(owned.matrix, items=list(owned.items))
-    assoc = association_rules(baskets, min_support=min_support,
-                              min_confidence=min_confidence, max_len=3)
+    assoc = association_rules(
+        baskets, min_support=min_support, min_confidence=min_confidence, max_len=3
+    )
     rules = assoc.rules
     offers = {"association_rules": _rule_offers(rules, owned, k)}
     nbp = PropensityRecommender(drop=HOLDING_AGGREGATES, random_state=random_state)
@@ -394,5 +410,11 @@ def cross_sell(
         planted = planted[planted["level"].astype(str) == "holdings"]
         if len(planted):
             recall = float(planted_rule_recall(rules, planted, match="exact").metrics["recall"])
-    return CrossSellResult(evaluation=table, rules=assoc.summary(), planted_recall=recall,
-                           offers=offers, cutoff=data.cutoff, k=k)
+    return CrossSellResult(
+        evaluation=table,
+        rules=assoc.summary(),
+        planted_recall=recall,
+        offers=offers,
+        cutoff=data.cutoff,
+        k=k,
+    )

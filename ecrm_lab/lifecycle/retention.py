@@ -222,8 +222,9 @@ def world_cohorts(world: Any, measure: str = "active") -> CohortTable:
         o = world["orders"]
         log = pd.DataFrame({"customer_id": o["customer_id"], "at": o["order_date"]})
     churn_at, _ = observed_churn(world)
-    return cohort_table(log, "customer_id", "at", acquisition=acq, end=hz.end, churn=churn_at,
-                        measure=measure)
+    return cohort_table(
+        log, "customer_id", "at", acquisition=acq, end=hz.end, churn=churn_at, measure=measure
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,8 +302,7 @@ def retention_curve(world: Any) -> RetentionCurve:
     hz = horizon(world)
     cust = world["customers"].sort_values("customer_id", kind="stable")
     pop = _churn_population(world, domain)
-    t0 = np.maximum(cust["acquisition_date"].to_numpy("datetime64[ns]"),
-                    hz.start.to_datetime64())
+    t0 = np.maximum(cust["acquisition_date"].to_numpy("datetime64[ns]"), hz.start.to_datetime64())
     end = hz.end.to_datetime64()
     churn_at, _ = observed_churn(world)
     traits = traits_of(world, where)
@@ -325,11 +325,11 @@ def retention_curve(world: Any) -> RetentionCurve:
     seen = window[:, None] >= grid[None, :]
     # the expected curve uses, at each month, the customers observed that long
     with np.errstate(invalid="ignore", divide="ignore"):
-        expected = np.where(seen.sum(axis=0) > 0,
-                            (surv * seen).sum(axis=0) / seen.sum(axis=0), np.nan)
+        expected = np.where(
+            seen.sum(axis=0) > 0, (surv * seen).sum(axis=0) / seen.sum(axis=0), np.nan
+        )
     table = pd.DataFrame(
-        {"at_risk": risk, "churned": ev, "observed": s_obs, "true": s_true,
-         "expected": expected},
+        {"at_risk": risk, "churned": ev, "observed": s_obs, "true": s_true, "expected": expected},
         index=pd.Index(grid.astype(int), name="month"),
     )
     population = "all customers" if domain == "bank" else "loyalty-card holders"
@@ -418,8 +418,10 @@ def churn_hazards(world: Any, by: str = "segment", window_months: int = 3) -> Ha
         _, dis_true = service_months(world, n_months, window_months, truth=True)
         shift = lambda a: np.concatenate([np.zeros((a.shape[0], 1)), a[:, :-1]], axis=1)  # noqa: E731
         req, dis, dis_true = shift(req), shift(dis), shift(dis_true)
-        labels = np.array(["no request", "requests, none dissatisfied", "1 dissatisfied",
-                           "2+ dissatisfied"], dtype=object)
+        labels = np.array(
+            ["no request", "requests, none dissatisfied", "1 dissatisfied", "2+ dissatisfied"],
+            dtype=object,
+        )
         code = np.where(req == 0, 0, np.where(dis == 0, 1, np.where(dis == 1, 2, 3)))
         hazard_rows = pd.DataFrame({"churn_hazard": np.repeat(base_h, n_months)})
         true_h = behaviour.churn_hazard(hazard_rows, dis_true.ravel()).reshape(at_risk.shape)
@@ -429,25 +431,35 @@ def churn_hazards(world: Any, by: str = "segment", window_months: int = 3) -> Ha
             g = traits[by].astype(str).to_numpy(dtype=object)
             truth_grouping = True
         elif by == "acquisition_channel":
-            g = (world["customers"].sort_values("customer_id", kind="stable")
-                 ["acquisition_channel"].astype(str).to_numpy(dtype=object))
+            g = (
+                world["customers"]
+                .sort_values("customer_id", kind="stable")["acquisition_channel"]
+                .astype(str)
+                .to_numpy(dtype=object)
+            )
             truth_grouping = False
         else:
             from .value import customer_profitability
 
-            g = customer_profitability(world).table["main_channel"].astype(str).to_numpy(
-                dtype=object)
+            g = (
+                customer_profitability(world)
+                .table["main_channel"]
+                .astype(str)
+                .to_numpy(dtype=object)
+            )
             truth_grouping = False
         codes_1d, uniq = pd.factorize(g, sort=True)
         labels = np.asarray(uniq, dtype=object)
         code = np.broadcast_to(codes_1d[:, None], at_risk.shape)
         true_h = np.broadcast_to(base_h[:, None], at_risk.shape)
     sel = at_risk.ravel()
-    frame = pd.DataFrame({
-        "group": np.asarray(code).ravel()[sel],
-        "event": event.ravel()[sel].astype(np.float64),
-        "true": np.asarray(true_h).ravel()[sel],
-    })
+    frame = pd.DataFrame(
+        {
+            "group": np.asarray(code).ravel()[sel],
+            "event": event.ravel()[sel].astype(np.float64),
+            "true": np.asarray(true_h).ravel()[sel],
+        }
+    )
     agg = frame.groupby("group", sort=True).agg(
         customer_months=("event", "size"), churns=("event", "sum"), true_hazard=("true", "mean")
     )
@@ -460,8 +472,15 @@ def churn_hazards(world: Any, by: str = "segment", window_months: int = 3) -> Ha
     overall = frame["event"].mean()
     agg["relative_risk"] = agg["hazard"] / overall if overall > 0 else np.nan
     agg.index.name = by
-    cols = ["customer_months", "churns", "hazard", "hazard_low", "hazard_high", "true_hazard",
-            "relative_risk"]
+    cols = [
+        "customer_months",
+        "churns",
+        "hazard",
+        "hazard_low",
+        "hazard_high",
+        "true_hazard",
+        "relative_risk",
+    ]
     return HazardTable(table=agg[cols], by=by, truth_grouping=truth_grouping)
 
 
@@ -520,9 +539,9 @@ def _offer_take_up(traits: pd.DataFrame, domain: str, channel: str, discount: fl
     codes = affinity_codes("retail")
     aff = traits[[f"affinity_{c}" for c in codes]].to_numpy()
     best = np.argmax(aff, axis=1)
-    p = np.column_stack([
-        behaviour.take_up_probability(traits, c, True, channel, discount) for c in codes
-    ])
+    p = np.column_stack(
+        [behaviour.take_up_probability(traits, c, True, channel, discount) for c in codes]
+    )
     return p[np.arange(len(traits)), best]
 
 
@@ -591,8 +610,9 @@ def retention_offer(
     check_param(discount, "discount", where, float, interval=Interval(0, 1, "right"))
     check_param(discount_months, "discount_months", where, int, interval=Interval(0, 60))
     check_param(months, "months", where, int, interval=Interval(1, 60))
-    check_param(treatment_share, "treatment_share", where, float,
-                interval=Interval(0, 1, "neither"))
+    check_param(
+        treatment_share, "treatment_share", where, float, interval=Interval(0, 1, "neither")
+    )
     check_param(only_profitable, "only_profitable", where, bool)
     rng = check_random_state(random_state, where)
     hz = horizon(world)
@@ -622,9 +642,11 @@ def retention_offer(
     prof = customer_profitability(world, at=at)
     monthly_profit = prof.table["monthly_profit"].reindex(ids).to_numpy()
     months_active = prof.table["months_active"].reindex(ids).to_numpy()
-    monthly_revenue = np.where(months_active > 0,
-                               prof.table["revenue"].reindex(ids).to_numpy()
-                               / np.maximum(months_active, 1e-9), 0.0)
+    monthly_revenue = np.where(
+        months_active > 0,
+        prof.table["revenue"].reindex(ids).to_numpy() / np.maximum(months_active, 1e-9),
+        0.0,
+    )
     if only_profitable:
         eligible &= monthly_profit > 0
     sel = np.flatnonzero(eligible)
@@ -637,8 +659,13 @@ def retention_offer(
     # the TRUE dissatisfying contacts of the 90 days before `at`
     st = world.truth["service_truth"].set_index("request_id")["satisfied"]
     bad = ~st.reindex(sr.loc[recent, "request_id"].to_numpy()).to_numpy(dtype=bool)
-    d = (pd.Series(bad.astype(np.float64), index=sr.loc[recent, "customer_id"].to_numpy())
-         .groupby(level=0).sum().reindex(ids[sel], fill_value=0.0).to_numpy())
+    d = (
+        pd.Series(bad.astype(np.float64), index=sr.loc[recent, "customer_id"].to_numpy())
+        .groupby(level=0)
+        .sum()
+        .reindex(ids[sel], fill_value=0.0)
+        .to_numpy()
+    )
 
     n = len(sel)
     treat = np.zeros(n, dtype=bool)
@@ -702,7 +729,8 @@ def retention_offer(
         "high": hi,
         "expected_incremental_retention": float((churn_c - churn_t)[treat].mean()),
         "relative_churn_reduction": float(1.0 - churn_t.mean() / churn_c.mean())
-        if churn_c.mean() > 0 else 0.0,
+        if churn_c.mean() > 0
+        else 0.0,
         "cost": cost,
         "expected_incremental_profit": exp_profit,
         "net": exp_profit - cost,

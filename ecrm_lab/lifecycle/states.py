@@ -171,18 +171,20 @@ def true_states(world: Any, risk_months: int = 3) -> pd.DataFrame:
     return _as_frame(codes, ids, hz.start)
 
 
-def transition_counts(states: pd.DataFrame, first: int = 0, last: int | None = None
-                      ) -> pd.DataFrame:
+def transition_counts(
+    states: pd.DataFrame, first: int = 0, last: int | None = None
+) -> pd.DataFrame:
     """Counts of month-to-month transitions between :data:`STATES` (rows: from, columns: to),
     over the transitions from month ``first`` to month ``last`` (column positions)."""
     codes = np.column_stack([states[c].cat.codes.to_numpy() for c in states.columns])
     last = codes.shape[1] - 1 if last is None else last
     a = codes[:, first:last].ravel().astype(np.int64)
-    b = codes[:, first + 1:last + 1].ravel().astype(np.int64)
+    b = codes[:, first + 1 : last + 1].ravel().astype(np.int64)
     k = len(STATES)
     counts = np.bincount(a * k + b, minlength=k * k).reshape(k, k)
-    return pd.DataFrame(counts, index=pd.Index(STATES, name="from"),
-                        columns=pd.Index(STATES, name="to"))
+    return pd.DataFrame(
+        counts, index=pd.Index(STATES, name="from"), columns=pd.Index(STATES, name="to")
+    )
 
 
 def _normalise(counts: pd.DataFrame) -> pd.DataFrame:
@@ -287,8 +289,9 @@ def state_model(
     true_counts = transition_counts(tru, first, last)
     P, T = _normalise(counts), _normalise(true_counts)
     tv = 0.5 * np.nansum(np.abs(P.to_numpy() - T.to_numpy()), axis=1)
-    tv = np.where(np.isnan(P.to_numpy()).all(axis=1) | np.isnan(T.to_numpy()).all(axis=1),
-                  np.nan, tv)
+    tv = np.where(
+        np.isnan(P.to_numpy()).all(axis=1) | np.isnan(T.to_numpy()).all(axis=1), np.nan, tv
+    )
     comparison = pd.DataFrame(
         {
             "transitions": counts.sum(axis=1),
@@ -299,12 +302,15 @@ def state_model(
         },
         index=pd.Index(STATES, name="state"),
     )
-    oc = np.column_stack([obs[c].cat.codes.to_numpy() for c in obs.columns])[:, first:last + 1]
-    tc = np.column_stack([tru[c].cat.codes.to_numpy() for c in tru.columns])[:, first:last + 1]
+    oc = np.column_stack([obs[c].cat.codes.to_numpy() for c in obs.columns])[:, first : last + 1]
+    tc = np.column_stack([tru[c].cat.codes.to_numpy() for c in tru.columns])[:, first : last + 1]
     k = len(STATES)
     conf = np.bincount(oc.ravel().astype(np.int64) * k + tc.ravel(), minlength=k * k)
-    confusion = pd.DataFrame(conf.reshape(k, k), index=pd.Index(STATES, name="observed"),
-                             columns=pd.Index(STATES, name="true"))
+    confusion = pd.DataFrame(
+        conf.reshape(k, k),
+        index=pd.Index(STATES, name="observed"),
+        columns=pd.Index(STATES, name="true"),
+    )
     # value of a month in each state: the estimated monthly profit of the customers in it
     # in the last month (0 for customers who churned: they no longer yield anything)
     hz = horizon(world)
@@ -317,8 +323,9 @@ def state_model(
     state_value = state_value.fillna(float(prof.mean()))
     state_value.name = "monthly_profit"
     cust = world["customers"]
-    n_new = int(((cust["acquisition_date"] >= hz.start) & (cust["acquisition_date"] < hz.end))
-                .sum())
+    n_new = int(
+        ((cust["acquisition_date"] >= hz.start) & (cust["acquisition_date"] < hz.end)).sum()
+    )
     # which at_risk -> lapsed transitions are churns
     cm = month_index(churn_at.reindex(obs.index).to_numpy("datetime64[ns]"), hz.start)
     j = np.arange(first, last)[None, :]
@@ -326,9 +333,17 @@ def state_model(
     is_churn = moved & (cm[:, None] == j + 1)
     share = float(is_churn.sum() / moved.sum()) if moved.sum() else 0.0
     return StateModel(
-        observed=obs, truth=tru, counts=counts, true_counts=true_counts, matrix=P,
-        true_matrix=T, comparison=comparison, confusion=confusion, state_value=state_value,
-        acquisitions_per_month=n_new / hz.months, lapse_churn_share=share,
+        observed=obs,
+        truth=tru,
+        counts=counts,
+        true_counts=true_counts,
+        matrix=P,
+        true_matrix=T,
+        comparison=comparison,
+        confusion=confusion,
+        state_value=state_value,
+        acquisitions_per_month=n_new / hz.months,
+        lapse_churn_share=share,
         window=(first, last),
     )
 
@@ -356,10 +371,10 @@ class Policy:
         check_param(self.name, "name", where, str)
         check_param(self.state, "state", where, str, choices=STATES[1:])
         check_param(self.share, "share", where, float, interval=Interval(0, 1))
-        check_param(self.lapse_reduction, "lapse_reduction", where, float,
-                    interval=Interval(0, 1))
-        check_param(self.cost_per_contact, "cost_per_contact", where, float,
-                    interval=Interval(0, None))
+        check_param(self.lapse_reduction, "lapse_reduction", where, float, interval=Interval(0, 1))
+        check_param(
+            self.cost_per_contact, "cost_per_contact", where, float, interval=Interval(0, None)
+        )
 
     def apply(self, matrix: np.ndarray) -> np.ndarray:
         """The transition matrix under the policy."""
@@ -371,8 +386,12 @@ class Policy:
         return P
 
 
-def policy_from_offer(offer: Any, model: StateModel, share: float = 1.0,
-                      name: str = "retention offers to customers at risk") -> Policy:
+def policy_from_offer(
+    offer: Any,
+    model: StateModel,
+    share: float = 1.0,
+    name: str = "retention offers to customers at risk",
+) -> Policy:
     """A :class:`Policy` from a measured :class:`~ecrm_lab.lifecycle.RetentionOffer`.
 
     The offer lowers churn by its ``relative_churn_reduction``; churn is the share
@@ -387,8 +406,13 @@ def policy_from_offer(offer: Any, model: StateModel, share: float = 1.0,
         raise DataError("policy_from_offer: model must be a StateModel (state_model).")
     red = max(0.0, float(eff["relative_churn_reduction"])) * model.lapse_churn_share
     cost = float(eff["cost"]) / max(float(eff["treated"]), 1.0)
-    return Policy(name=name, state="at_risk", share=share, lapse_reduction=min(red, 1.0),
-                  cost_per_contact=cost)
+    return Policy(
+        name=name,
+        state="at_risk",
+        share=share,
+        lapse_reduction=min(red, 1.0),
+        cost_per_contact=cost,
+    )
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -440,8 +464,9 @@ class BaseSimulation(Result):
         return plot_base_simulation(self, ax=ax, **kwargs)
 
 
-def _run(P: np.ndarray, start: np.ndarray, inflow: float, months: int, n_runs: int,
-         seed: int) -> np.ndarray:
+def _run(
+    P: np.ndarray, start: np.ndarray, inflow: float, months: int, n_runs: int, seed: int
+) -> np.ndarray:
     """Counts per run, month and state (n_runs, months + 1, k) of a multinomial chain with a
     Poisson inflow of new customers.
 
@@ -529,5 +554,12 @@ def simulate_base(
     value["cumulative_difference"] = value["difference"].cumsum()
     counts = pd.DataFrame(base.mean(axis=0), index=idx, columns=list(STATES))
     pcounts = pd.DataFrame(pol.mean(axis=0), index=idx, columns=list(STATES))
-    return BaseSimulation(counts=counts, policy_counts=pcounts, value=value, policy=policy,
-                          n_runs=n_runs, matrix=matrix, draws=diff)
+    return BaseSimulation(
+        counts=counts,
+        policy_counts=pcounts,
+        value=value,
+        policy=policy,
+        n_runs=n_runs,
+        matrix=matrix,
+        draws=diff,
+    )

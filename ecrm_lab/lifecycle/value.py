@@ -280,8 +280,10 @@ def customer_profitability(world: Any, at: Any = None) -> Profitability:
     table_cost = behaviour.CHANNEL_COST[domain]
     known = main != "unknown"
     per_month = np.array([table_cost.get(ch, np.nan) for ch in main], dtype=np.float64)
-    fallback = float(np.nanmean(per_month[known])) if known.any() else float(
-        np.mean(list(table_cost.values()))
+    fallback = (
+        float(np.nanmean(per_month[known]))
+        if known.any()
+        else float(np.mean(list(table_cost.values())))
     )
     per_month = np.where(known, per_month, fallback)
     channel_cost = per_month * months
@@ -458,12 +460,16 @@ def interaction_roi(
         }
     )
     gain = (table["take_ups"] * table["margin_per_take_up"]).groupby(table["channel"]).sum()
-    inc = (table["incremental_take_ups"] * table["margin_per_take_up"]).groupby(
-        table["channel"]
-    ).sum()
-    true = (table["true_incremental_take_ups"] * table["margin_per_take_up"]).groupby(
-        table["channel"]
-    ).sum()
+    inc = (
+        (table["incremental_take_ups"] * table["margin_per_take_up"])
+        .groupby(table["channel"])
+        .sum()
+    )
+    true = (
+        (table["true_incremental_take_ups"] * table["margin_per_take_up"])
+        .groupby(table["channel"])
+        .sum()
+    )
     by["roi"] = (gain - by["cost"]) / by["cost"]
     by["incremental_roi"] = (inc - by["cost"]) / by["cost"]
     by["true_roi"] = (true - by["cost"]) / by["cost"]
@@ -729,10 +735,10 @@ def take_up_value(traits: pd.DataFrame, product_code: str, months: int) -> np.nd
     domain = behaviour.domain_of(traits)
     if domain == "bank":
         p = {q.code: q for q in BANK_PRODUCTS}[product_code]
-        rev = behaviour.product_revenue(product_code, behaviour.expected_balance(traits,
-                                                                                 product_code))
-        return behaviour.true_value(rev - p.cost_month, traits["churn_hazard"].to_numpy(),
-                                    months)
+        rev = behaviour.product_revenue(
+            product_code, behaviour.expected_balance(traits, product_code)
+        )
+        return behaviour.true_value(rev - p.cost_month, traits["churn_hazard"].to_numpy(), months)
     basket = offer_economics("retail", product_code)["margin"]
     return basket * (1.0 - traits["churn_hazard"].to_numpy())
 

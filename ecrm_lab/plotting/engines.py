@@ -45,12 +45,19 @@ def plot_offer_evaluation(evaluation, metric: str = "hit_rate", ax=None, **kwarg
     pos = np.arange(len(ks))
     for i, eng in enumerate(engines):
         vals = table[table["engine"] == eng].set_index("k").reindex(ks)[metric]
-        ax.bar(pos + (i - (len(engines) - 1) / 2) * width, vals.to_numpy(), width,
-               label=eng, color=PALETTE[i % len(PALETTE)], **kwargs)
+        ax.bar(
+            pos + (i - (len(engines) - 1) / 2) * width,
+            vals.to_numpy(),
+            width,
+            label=eng,
+            color=PALETTE[i % len(PALETTE)],
+            **kwargs,
+        )
     ax.set_xticks(pos, [f"k = {k}" for k in ks])
     ax.set_ylabel(metric.replace("_", " "))
-    ax.set_title(f"{metric.replace('_', ' ')} on held-out take-up "
-                 f"({evaluation.n_evaluated:,} customers)")
+    ax.set_title(
+        f"{metric.replace('_', ' ')} on held-out take-up ({evaluation.n_evaluated:,} customers)"
+    )
     ax.legend(fontsize=8)
     return ax
 
@@ -60,8 +67,13 @@ def plot_consent(ledger, ax=None, freq: str = "MS", **kwargs):
     ax = get_ax(ax)
     table = ledger.over_time(freq=freq)
     for i, col in enumerate(table.columns):
-        ax.plot(table.index, table[col], label=col.replace("consent_", ""),
-                color=PALETTE[i % len(PALETTE)], **kwargs)
+        ax.plot(
+            table.index,
+            table[col],
+            label=col.replace("consent_", ""),
+            color=PALETTE[i % len(PALETTE)],
+            **kwargs,
+        )
     ax.set_ylabel("customers with consent")
     ax.set_title("Permission per channel over time")
     ax.legend()
@@ -75,8 +87,14 @@ def plot_gate(gate, ax=None, **kwargs):
     parts = ["sent"] + [c for c in table.columns if c not in ("sent", "blocked")]
     bottom = np.zeros(len(table))
     for i, col in enumerate(parts):
-        ax.bar(table.index, table[col], bottom=bottom, label=col,
-               color=PALETTE[i % len(PALETTE)], **kwargs)
+        ax.bar(
+            table.index,
+            table[col],
+            bottom=bottom,
+            label=col,
+            color=PALETTE[i % len(PALETTE)],
+            **kwargs,
+        )
         bottom += table[col].to_numpy()
     ax.set_ylabel("messages")
     ax.set_title("The consent gate")
@@ -102,8 +120,7 @@ def plot_reach(reach, ax=None, **kwargs):
     t = reach.table
     labels = list(t.index)
     ax.bar(labels, t["reach_alone_share"], color=PALETTE[0], label="reach alone", **kwargs)
-    ax.plot(labels, t["cumulative_share"], marker="o", color=PALETTE[1],
-            label="cumulative reach")
+    ax.plot(labels, t["cumulative_share"], marker="o", color=PALETTE[1], label="cumulative reach")
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of customers")
     ax.set_title("Multi-channel reach")
@@ -120,8 +137,12 @@ def plot_frequency_cap(cap, ax=None, **kwargs):
     pos = np.arange(len(idx))
     ax.bar(pos - 0.2, b.reindex(idx).fillna(0), 0.4, label="planned", color=PALETTE[1], **kwargs)
     ax.bar(pos + 0.2, a.reindex(idx).fillna(0), 0.4, label="after cap", color=PALETTE[0], **kwargs)
-    ax.axvline(idx.index(cap.max_messages) + 0.5 if cap.max_messages in idx else -0.5,
-               color=PALETTE[3], linestyle="--", label="cap")
+    ax.axvline(
+        idx.index(cap.max_messages) + 0.5 if cap.max_messages in idx else -0.5,
+        color=PALETTE[3],
+        linestyle="--",
+        label="cap",
+    )
     ax.set_xticks(pos, [str(i) for i in idx])
     ax.set_xlabel(f"messages per customer per {cap.period_days:g} days")
     ax.set_ylabel("customer-periods")
@@ -138,8 +159,14 @@ def plot_email_quality(quality, ax=None, **kwargs):
     cols = [c for c in ("before", "after") if c in t.columns]
     width = 0.8 / len(cols)
     for i, col in enumerate(cols):
-        ax.bar(pos + (i - (len(cols) - 1) / 2) * width, t[col], width, label=col,
-               color=PALETTE[i], **kwargs)
+        ax.bar(
+            pos + (i - (len(cols) - 1) / 2) * width,
+            t[col],
+            width,
+            label=col,
+            color=PALETTE[i],
+            **kwargs,
+        )
     ax.set_xticks(pos, list(t.index), rotation=30, ha="right")
     ax.set_ylabel("addresses")
     ax.set_title("E-mail list quality")

@@ -174,7 +174,8 @@ def plot_whale_curve(result, ax=None, truth: bool = True, **kwargs):
     peak = int(np.argmax(y))
     ax.annotate(
         f"peak {y[peak]:.0f}% of total profit\nat the top {x[peak]:.0f}% customers",
-        xy=(x[peak], y[peak]), xytext=(x[peak] + 8, y[peak] * 0.75),
+        xy=(x[peak], y[peak]),
+        xytext=(x[peak] + 8, y[peak] * 0.75),
         arrowprops={"arrowstyle": "->"},
     )
     ax.axhline(100, color=PALETTE[7], linewidth=0.8, linestyle=":")
@@ -206,8 +207,11 @@ def plot_interaction_roi(result, ax=None, **kwargs):
     pos = np.arange(len(t))
     w = 0.27
     for i, (col, label) in enumerate(
-        (("roi", "naive (all matched take-ups)"), ("incremental_roi", "incremental (vs control)"),
-         ("true_roi", "true (world's uplift)"))
+        (
+            ("roi", "naive (all matched take-ups)"),
+            ("incremental_roi", "incremental (vs control)"),
+            ("true_roi", "true (world's uplift)"),
+        )
     ):
         ax.bar(pos + (i - 1) * w, t[col], w, label=label, color=PALETTE[i], **kwargs)
     ax.axhline(0.0, color=PALETTE[7], linewidth=0.8)
@@ -241,17 +245,18 @@ def plot_value_targeting(result, ax=None, **kwargs):
     t = result.table
     pos = np.arange(len(t))
     w = 0.4
-    ax.bar(pos - w / 2, t["net_value"], w, color=PALETTE[0], label="net incremental value",
-           **kwargs)
+    ax.bar(
+        pos - w / 2, t["net_value"], w, color=PALETTE[0], label="net incremental value", **kwargs
+    )
     ax.set_ylabel("true incremental value - cost")
     ax2 = ax.twinx()
     ax2.bar(pos + w / 2, t["expected_take_ups"], w, color=PALETTE[1], label="expected take-ups")
     ax2.set_ylabel("expected take-ups")
     ax2.grid(False)
-    ax.set_xticks(pos, [n.replace(" x ", " x\n").replace(": ", ":\n") for n in t.index],
-                  fontsize=8)
-    ax.set_title(f"Top {result.share:.0%} by each ranking: {result.product_code} by "
-                 f"{result.channel}")
+    ax.set_xticks(pos, [n.replace(" x ", " x\n").replace(": ", ":\n") for n in t.index], fontsize=8)
+    ax.set_title(
+        f"Top {result.share:.0%} by each ranking: {result.product_code} by {result.channel}"
+    )
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper right")
@@ -266,8 +271,14 @@ def plot_acquisition_channels(result, ax=None, **kwargs):
     t = result.table.sort_values("cost_per_acquisition")
     pos = np.arange(len(t))
     w = 0.4
-    ax.barh(pos - w / 2, t["cost_per_acquisition"], w, color=PALETTE[3],
-            label="cost per acquisition", **kwargs)
+    ax.barh(
+        pos - w / 2,
+        t["cost_per_acquisition"],
+        w,
+        color=PALETTE[3],
+        label="cost per acquisition",
+        **kwargs,
+    )
     ax.barh(pos + w / 2, t["mean_clv"], w, color=PALETTE[2], label="mean lifetime value")
     ax.set_yticks(pos, list(t["course_name"]))
     ax.axvline(0.0, color=PALETTE[7], linewidth=0.8)
@@ -303,10 +314,22 @@ def plot_ppc_what_if(result, ax=None, **kwargs):
     ax.bar(pos - w / 2, t["sales_ratio"], w, color=PALETTE[2], label="sales per day", **kwargs)
     ax.bar(pos + w / 2, t["cpc_ratio"], w, color=PALETTE[3], label="cost per click")
     for i in range(len(t)):
-        ax.annotate(f"x{t['sales_ratio'].iloc[i]:.2f}", (pos[i] - w / 2, t["sales_ratio"].iloc[i]),
-                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
-        ax.annotate(f"x{t['cpc_ratio'].iloc[i]:.2f}", (pos[i] + w / 2, t["cpc_ratio"].iloc[i]),
-                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+        ax.annotate(
+            f"x{t['sales_ratio'].iloc[i]:.2f}",
+            (pos[i] - w / 2, t["sales_ratio"].iloc[i]),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize=8,
+        )
+        ax.annotate(
+            f"x{t['cpc_ratio'].iloc[i]:.2f}",
+            (pos[i] + w / 2, t["cpc_ratio"].iloc[i]),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize=8,
+        )
     ax.axhline(1.0, color=PALETTE[7], linewidth=0.8, linestyle=":")
     ax.set_xticks(pos, [s.replace("_", " ") for s in t.index])
     ax.set_ylabel("relative to the current account")
@@ -338,12 +361,29 @@ def plot_retention_curve(result, ax=None, **kwargs):
     """Kaplan-Meier retention: observed churn, true churn dates and the behaviour model."""
     ax = get_ax(ax)
     t = result.table
-    ax.step(t.index, t["observed"] * 100, where="post", color=PALETTE[0],
-            label="observed churn (Kaplan-Meier)", **kwargs)
-    ax.step(t.index, t["true"] * 100, where="post", color=PALETTE[1], linestyle="--",
-            label="true churn dates")
-    ax.plot(t.index, t["expected"] * 100, color=PALETTE[2], linestyle=":",
-            label="behaviour model (expected)")
+    ax.step(
+        t.index,
+        t["observed"] * 100,
+        where="post",
+        color=PALETTE[0],
+        label="observed churn (Kaplan-Meier)",
+        **kwargs,
+    )
+    ax.step(
+        t.index,
+        t["true"] * 100,
+        where="post",
+        color=PALETTE[1],
+        linestyle="--",
+        label="true churn dates",
+    )
+    ax.plot(
+        t.index,
+        t["expected"] * 100,
+        color=PALETTE[2],
+        linestyle=":",
+        label="behaviour model (expected)",
+    )
     ax.set_xlabel("months since observation began")
     ax.set_ylabel("% still customers")
     ax.set_title(f"Retention curve ({result.population})")
@@ -358,8 +398,14 @@ def plot_churn_hazards(result, ax=None, **kwargs):
     pos = np.arange(len(t))
     h = t["hazard"].to_numpy() * 100
     ax.bar(pos, h, color=PALETTE[0], label="estimated", **kwargs)
-    ax.errorbar(pos, h, yerr=[h - t["hazard_low"] * 100, t["hazard_high"] * 100 - h],
-                fmt="none", ecolor="black", capsize=4)
+    ax.errorbar(
+        pos,
+        h,
+        yerr=[h - t["hazard_low"] * 100, t["hazard_high"] * 100 - h],
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+    )
     ax.plot(pos, t["true_hazard"] * 100, "D", color=PALETTE[3], label="behaviour model")
     ax.set_xticks(pos, [str(i).replace(", ", ",\n") for i in t.index], fontsize=8)
     ax.set_ylabel("monthly churn, %")
@@ -376,8 +422,13 @@ def plot_retention_offer(result, ax=None, **kwargs):
     pos = np.arange(len(t))
     w = 0.4
     ax.bar(pos - w / 2, t["churn_rate"] * 100, w, color=PALETTE[0], label="simulated", **kwargs)
-    ax.bar(pos + w / 2, t["expected_churn_rate"] * 100, w, color=PALETTE[5],
-           label="expected (behaviour model)")
+    ax.bar(
+        pos + w / 2,
+        t["expected_churn_rate"] * 100,
+        w,
+        color=PALETTE[5],
+        label="expected (behaviour model)",
+    )
     ax.set_xticks(pos, list(t.index))
     ax.set_ylabel(f"churn in {result.months} months, %")
     e = result.effect
@@ -412,8 +463,9 @@ def plot_relationship_depth(result, ax=None, **kwargs):
     x = np.arange(len(t))
     cols = ["share_1", "share_2", "share_3", "share_4plus"]
     labels = ["1", "2", "3", "4+"]
-    ax.stackplot(x, *[t[c] * 100 for c in cols], labels=labels, colors=PALETTE[:4],
-                 alpha=0.85, **kwargs)
+    ax.stackplot(
+        x, *[t[c] * 100 for c in cols], labels=labels, colors=PALETTE[:4], alpha=0.85, **kwargs
+    )
     ax.set_ylabel("% of customers")
     ax.set_ylim(0, 100)
     ax2 = ax.twinx()
@@ -432,8 +484,14 @@ def plot_cross_sell(result, ax=None, metric: str = "hit_rate", **kwargs):
     ax = get_ax(ax)
     t = result.evaluation
     for i, (name, g) in enumerate(t.groupby("engine", sort=False)):
-        ax.plot(g["k"], g[metric], marker="o", color=PALETTE[i % len(PALETTE)],
-                label=str(name).replace("_", " "), **kwargs)
+        ax.plot(
+            g["k"],
+            g[metric],
+            marker="o",
+            color=PALETTE[i % len(PALETTE)],
+            label=str(name).replace("_", " "),
+            **kwargs,
+        )
     ax.set_xlabel("offers per customer (k)")
     ax.set_ylabel(metric.replace("_", " "))
     ax.set_title(f"Cross-sell offers after {result.cutoff.date()}: {metric.replace('_', ' ')}")
@@ -445,15 +503,22 @@ def plot_cross_sell(result, ax=None, metric: str = "hit_rate", **kwargs):
 def plot_transition_matrix(result, ax=None, truth: bool = False, **kwargs):
     """Heat map of the monthly transition matrix (estimated, or true), with the values."""
     ax = get_ax(ax)
-    P = (result.true_matrix if truth else result.matrix)
+    P = result.true_matrix if truth else result.matrix
     v = P.to_numpy(dtype=float)
     kwargs.setdefault("cmap", "Blues")
     ax.imshow(np.nan_to_num(v), vmin=0, vmax=1, **kwargs)
     for i in range(v.shape[0]):
         for j in range(v.shape[1]):
             if np.isfinite(v[i, j]) and v[i, j] >= 0.005:
-                ax.text(j, i, f"{v[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if v[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{v[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if v[i, j] > 0.6 else "black",
+                )
     names = [s.replace("_", " ") for s in P.columns]
     ax.set_xticks(range(len(names)), names, rotation=30)
     ax.set_yticks(range(len(names)), names)

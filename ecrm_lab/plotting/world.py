@@ -62,8 +62,15 @@ def plot_profit_curve(world, ax=None, **kwargs):
     ax.axhline(100, color="grey", lw=0.8, ls="--")
     neg = (v < 0).mean() * 100
     ax.axvline(100 - neg, color=PALETTE[3], lw=0.8, ls=":")
-    ax.text(100 - neg, ax.get_ylim()[0], f" {neg:.0f} % unprofitable →", color=PALETTE[3],
-            va="bottom", ha="left", fontsize=9)
+    ax.text(
+        100 - neg,
+        ax.get_ylim()[0],
+        f" {neg:.0f} % unprofitable →",
+        color=PALETTE[3],
+        va="bottom",
+        ha="left",
+        fontsize=9,
+    )
     ax.set_xlabel("customers, most valuable first (%)")
     ax.set_ylabel("cumulative true value (% of total)")
     ax.set_title("Customer profitability (truth)")
@@ -76,10 +83,22 @@ def plot_uplift_classes(world, ax=None, **kwargs):
     t = world.truth["customer_traits"]
     g = t.groupby("uplift_class", observed=False)[["response_base", "response_treated"]].mean()
     x = np.arange(len(g))
-    ax.bar(x - 0.2, g["response_base"] * 100, width=0.4, label="not contacted",
-           color=PALETTE[1], **kwargs)
-    ax.bar(x + 0.2, g["response_treated"] * 100, width=0.4, label="contacted",
-           color=PALETTE[0], **kwargs)
+    ax.bar(
+        x - 0.2,
+        g["response_base"] * 100,
+        width=0.4,
+        label="not contacted",
+        color=PALETTE[1],
+        **kwargs,
+    )
+    ax.bar(
+        x + 0.2,
+        g["response_treated"] * 100,
+        width=0.4,
+        label="contacted",
+        color=PALETTE[0],
+        **kwargs,
+    )
     ax.set_xticks(x, list(g.index))
     ax.set_ylabel("mean P(take-up) (%)")
     ax.set_title("Who responds because of the contact?")

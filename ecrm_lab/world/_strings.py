@@ -45,8 +45,7 @@ def concat(parts: Sequence[Part], n: int, valid: np.ndarray | None = None) -> pa
     Each part is a literal ``str`` (same for every row) or ``(vocab, indices)`` (row ``i``
     gets ``vocab.words[indices[i]]``). ``valid`` (bool array) marks rows that are not null.
     """
-    widths = [len(p.encode("utf-8")) if isinstance(p, str) else p[0].matrix.shape[1]
-              for p in parts]
+    widths = [len(p.encode("utf-8")) if isinstance(p, str) else p[0].matrix.shape[1] for p in parts]
     total_w = int(sum(widths))
     matrix = np.empty((n, total_w), dtype=np.uint8)
     mask = np.empty((n, total_w), dtype=bool)
@@ -54,13 +53,13 @@ def concat(parts: Sequence[Part], n: int, valid: np.ndarray | None = None) -> pa
     col = 0
     for p, w in zip(parts, widths, strict=True):
         if isinstance(p, str):
-            matrix[:, col:col + w] = np.frombuffer(p.encode("utf-8"), dtype=np.uint8)
-            mask[:, col:col + w] = True
+            matrix[:, col : col + w] = np.frombuffer(p.encode("utf-8"), dtype=np.uint8)
+            mask[:, col : col + w] = True
             row_len += w
         else:
             vocab, idx = p
-            np.take(vocab.matrix, idx, axis=0, out=matrix[:, col:col + w], mode="clip")
-            np.take(vocab.mask, idx, axis=0, out=mask[:, col:col + w], mode="clip")
+            np.take(vocab.matrix, idx, axis=0, out=matrix[:, col : col + w], mode="clip")
+            np.take(vocab.mask, idx, axis=0, out=mask[:, col : col + w], mode="clip")
             row_len += np.take(vocab.lens, idx, mode="clip")
         col += w
     keep = None if valid is None else np.asarray(valid, dtype=bool)
@@ -81,7 +80,9 @@ def concat(parts: Sequence[Part], n: int, valid: np.ndarray | None = None) -> pa
     if keep is not None and not keep.all():
         bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
         null_count = int((~keep).sum())
-    return pa.Array.from_buffers(typ, n, [bitmap, off_buf, pa.py_buffer(buf)], null_count=null_count)
+    return pa.Array.from_buffers(
+        typ, n, [bitmap, off_buf, pa.py_buffer(buf)], null_count=null_count
+    )
 
 
 def to_series(arr: pa.Array, name: str | None = None) -> pd.Series:

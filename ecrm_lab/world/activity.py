@@ -61,8 +61,9 @@ class Warp:
         """Operational time back to calendar day offsets."""
         s = np.clip(np.asarray(s, dtype=np.float64), 0.0, self.cum[-1])
         d = self.lut[np.minimum((s / self.width).astype(np.int64), len(self.lut) - 1)]
-        d = np.minimum(d + (self.cum[np.minimum(d + 1, len(self.cum) - 1)] <= s),
-                       len(self.rate) - 1)
+        d = np.minimum(
+            d + (self.cum[np.minimum(d + 1, len(self.cum) - 1)] <= s), len(self.rate) - 1
+        )
         return d + (s - self.cum[d]) / self.rate[d]
 
 

@@ -68,41 +68,96 @@ OPENED_VIA = ("existing", "acquisition", "organic", "rule", "campaign", "sales")
 STATUS = ("open", "closed")
 TX_CHANNELS = ("card_pos", "card_online", "atm", "direct_debit", "transfer_out", "transfer_in")
 MERCHANT_CATEGORIES = (
-    "grocery", "restaurant", "fuel", "retail", "travel", "entertainment", "health",
-    "online_retail", "electronics", "subscriptions", "utilities", "telecom", "insurance_premium",
-    "cash", "transfer", "income", "jewellery", "gift_cards", "crypto_exchange",
+    "grocery",
+    "restaurant",
+    "fuel",
+    "retail",
+    "travel",
+    "entertainment",
+    "health",
+    "online_retail",
+    "electronics",
+    "subscriptions",
+    "utilities",
+    "telecom",
+    "insurance_premium",
+    "cash",
+    "transfer",
+    "income",
+    "jewellery",
+    "gift_cards",
+    "crypto_exchange",
 )
-_MEDIAN = np.array([35, 28, 55, 45, 180, 30, 25, 40, 150, 12, 85, 40, 45, 80, 250, 900, 220,
-                    50, 300], dtype=np.float64)
+_MEDIAN = np.array(
+    [35, 28, 55, 45, 180, 30, 25, 40, 150, 12, 85, 40, 45, 80, 250, 900, 220, 50, 300],
+    dtype=np.float64,
+)
 _M = {m: i for i, m in enumerate(MERCHANT_CATEGORIES)}
-COUNTRIES = ("GB", "FR", "ES", "IT", "DE", "US", "PT", "GR", "NL", "IE", "CN", "RU", "NG", "BR",
-             "RO", "UA", "VN")
+COUNTRIES = (
+    "GB",
+    "FR",
+    "ES",
+    "IT",
+    "DE",
+    "US",
+    "PT",
+    "GR",
+    "NL",
+    "IE",
+    "CN",
+    "RU",
+    "NG",
+    "BR",
+    "RO",
+    "UA",
+    "VN",
+)
 _C = {c: i for i, c in enumerate(COUNTRIES)}
 FRAUD_RATE = 0.004
 TAKEOVER_RATE = 0.001
 
 #: channel mix per segment (rows in the order of SEGMENTS['bank'])
-_CHANNEL_MIX = np.array([
-    [0.45, 0.32, 0.05, 0.08, 0.05, 0.05],
-    [0.52, 0.18, 0.06, 0.12, 0.06, 0.06],
-    [0.45, 0.22, 0.03, 0.12, 0.10, 0.08],
-    [0.55, 0.06, 0.14, 0.15, 0.04, 0.06],
-    [0.35, 0.20, 0.04, 0.12, 0.17, 0.12],
-])
+_CHANNEL_MIX = np.array(
+    [
+        [0.45, 0.32, 0.05, 0.08, 0.05, 0.05],
+        [0.52, 0.18, 0.06, 0.12, 0.06, 0.06],
+        [0.45, 0.22, 0.03, 0.12, 0.10, 0.08],
+        [0.55, 0.06, 0.14, 0.15, 0.04, 0.06],
+        [0.35, 0.20, 0.04, 0.12, 0.17, 0.12],
+    ]
+)
 
 
 def _merchant_table() -> np.ndarray:
     t = np.zeros((len(TX_CHANNELS), len(MERCHANT_CATEGORIES)))
     rows = {
-        "card_pos": {"grocery": 0.35, "restaurant": 0.15, "fuel": 0.12, "retail": 0.18,
-                     "travel": 0.04, "entertainment": 0.08, "health": 0.05, "electronics": 0.02,
-                     "jewellery": 0.005},
-        "card_online": {"online_retail": 0.45, "travel": 0.15, "entertainment": 0.12,
-                        "electronics": 0.08, "subscriptions": 0.15, "gift_cards": 0.03,
-                        "crypto_exchange": 0.01},
+        "card_pos": {
+            "grocery": 0.35,
+            "restaurant": 0.15,
+            "fuel": 0.12,
+            "retail": 0.18,
+            "travel": 0.04,
+            "entertainment": 0.08,
+            "health": 0.05,
+            "electronics": 0.02,
+            "jewellery": 0.005,
+        },
+        "card_online": {
+            "online_retail": 0.45,
+            "travel": 0.15,
+            "entertainment": 0.12,
+            "electronics": 0.08,
+            "subscriptions": 0.15,
+            "gift_cards": 0.03,
+            "crypto_exchange": 0.01,
+        },
         "atm": {"cash": 1.0},
-        "direct_debit": {"utilities": 0.4, "telecom": 0.3, "insurance_premium": 0.2,
-                         "subscriptions": 0.1},
+        "direct_debit": {
+            "utilities": 0.4,
+            "telecom": 0.3,
+            "insurance_premium": 0.2,
+            "subscriptions": 0.1,
+        },
         "transfer_out": {"transfer": 1.0},
         "transfer_in": {"income": 0.7, "transfer": 0.3},
     }
@@ -114,12 +169,20 @@ def _merchant_table() -> np.ndarray:
 
 _MERCHANT = _merchant_table()
 #: hour-of-day profiles: normal (daytime) and fraud (night-heavy)
-_HOURS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2.5, 4, 5, 6, 7, 8, 7.5, 7, 7, 7.5, 8, 8,
-                   7, 6, 4.5, 3, 2], dtype=np.float64)
-_FRAUD_HOURS = np.array([6, 7, 7, 6, 5, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 5, 6],
-                        dtype=np.float64)
-_FRAUD_MERCHANTS = {"electronics": 0.3, "jewellery": 0.2, "gift_cards": 0.25,
-                    "crypto_exchange": 0.15, "online_retail": 0.1}
+_HOURS = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2.5, 4, 5, 6, 7, 8, 7.5, 7, 7, 7.5, 8, 8, 7, 6, 4.5, 3, 2],
+    dtype=np.float64,
+)
+_FRAUD_HOURS = np.array(
+    [6, 7, 7, 6, 5, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 5, 6], dtype=np.float64
+)
+_FRAUD_MERCHANTS = {
+    "electronics": 0.3,
+    "jewellery": 0.2,
+    "gift_cards": 0.25,
+    "crypto_exchange": 0.15,
+    "online_retail": 0.1,
+}
 _ABROAD = ("FR", "ES", "IT", "DE", "US", "PT", "GR", "NL")
 _ONLINE_ABROAD = ("US", "IE", "NL", "DE", "CN")
 _RISKY = ("US", "RU", "NG", "CN", "BR", "RO", "UA", "VN")
@@ -134,54 +197,94 @@ def account_id(customer_id, product_code: str, slot: int = 0) -> np.ndarray:
     return np.asarray(customer_id, dtype=np.int64) * 100 + 10 * P_IDX[product_code] + slot
 
 
-ACCOUNTS_SCHEMA = register(TableSchema(
-    "accounts",
-    "Bank holdings: one row per account (product held by a customer), with opening and "
-    "closing dates and the balance (current balance, or at closing). Everybody holds a current "
-    "account; other products follow the affinities (see the generator's assumptions).",
-    (
-        Column("account_id", "int64", "Account key: customer_id * 100 + 10 * product index + "
-               "slot (0 generator, 1 campaign take-up, 2 sales).", unique=True),
-        Column("customer_id", "int64", "Holder.", references="customers.customer_id"),
-        Column("product_code", "string", "Product held.", references="products.product_code"),
-        Column("open_date", "date", "Opening date (before the start for existing holdings).",
-               high="end"),
-        Column("close_date", "date", "Closing date (churn, loan repaid); NaT while open.",
-               nullable=True, high="end"),
-        Column("status", "category", "Status at the end of the horizon.", choices=STATUS),
-        Column("opened_via", "category", "existing (held at the start), acquisition (opened "
-               "with the acquisition), organic (adopted later), rule (planted co-holding), "
-               "campaign (campaign take-up), sales (won opportunity).", choices=OPENED_VIA),
-        Column("balance", "float64", "Balance (currency units; loans and mortgages: amount "
-               "owed; insurance: 0).", low=0.0),
-    ),
-    primary_key=("account_id",),
-    domains=("bank",),
-))
+ACCOUNTS_SCHEMA = register(
+    TableSchema(
+        "accounts",
+        "Bank holdings: one row per account (product held by a customer), with opening and "
+        "closing dates and the balance (current balance, or at closing). Everybody holds a current "
+        "account; other products follow the affinities (see the generator's assumptions).",
+        (
+            Column(
+                "account_id",
+                "int64",
+                "Account key: customer_id * 100 + 10 * product index + "
+                "slot (0 generator, 1 campaign take-up, 2 sales).",
+                unique=True,
+            ),
+            Column("customer_id", "int64", "Holder.", references="customers.customer_id"),
+            Column("product_code", "string", "Product held.", references="products.product_code"),
+            Column(
+                "open_date",
+                "date",
+                "Opening date (before the start for existing holdings).",
+                high="end",
+            ),
+            Column(
+                "close_date",
+                "date",
+                "Closing date (churn, loan repaid); NaT while open.",
+                nullable=True,
+                high="end",
+            ),
+            Column("status", "category", "Status at the end of the horizon.", choices=STATUS),
+            Column(
+                "opened_via",
+                "category",
+                "existing (held at the start), acquisition (opened "
+                "with the acquisition), organic (adopted later), rule (planted co-holding), "
+                "campaign (campaign take-up), sales (won opportunity).",
+                choices=OPENED_VIA,
+            ),
+            Column(
+                "balance",
+                "float64",
+                "Balance (currency units; loans and mortgages: amount owed; insurance: 0).",
+                low=0.0,
+            ),
+        ),
+        primary_key=("account_id",),
+        domains=("bank",),
+    )
+)
 
-TRANSACTIONS_SCHEMA = register(TableSchema(
-    "transactions",
-    "Card and account movements (bank). BG/NBD timing per customer, channel mix by segment, "
-    "merchant category by channel, log-normal amounts; planted fraud is listed in the truth "
-    "table planted_anomalies (not flagged here).",
-    (
-        Column("transaction_id", "int64", "Key, in order of customer and time.", unique=True,
-               low=1),
-        Column("account_id", "int64", "Account moved (current account or credit card).",
-               references="accounts.account_id"),
-        Column("customer_id", "int64", "Customer.", references="customers.customer_id"),
-        Column("timestamp", "datetime64[ns]", "When (second precision).", low="start",
-               high="end"),
-        Column("amount", "float64", "Signed amount: negative = money out, positive = money in."),
-        Column("channel", "category", "How the money moved.", choices=TX_CHANNELS),
-        Column("merchant_category", "category", "Merchant category (or cash / transfer / "
-               "income).", choices=MERCHANT_CATEGORIES),
-        Column("country", "category", "Country of the merchant / counterparty.",
-               choices=COUNTRIES),
-    ),
-    primary_key=("transaction_id",),
-    domains=("bank",),
-))
+TRANSACTIONS_SCHEMA = register(
+    TableSchema(
+        "transactions",
+        "Card and account movements (bank). BG/NBD timing per customer, channel mix by segment, "
+        "merchant category by channel, log-normal amounts; planted fraud is listed in the truth "
+        "table planted_anomalies (not flagged here).",
+        (
+            Column(
+                "transaction_id", "int64", "Key, in order of customer and time.", unique=True, low=1
+            ),
+            Column(
+                "account_id",
+                "int64",
+                "Account moved (current account or credit card).",
+                references="accounts.account_id",
+            ),
+            Column("customer_id", "int64", "Customer.", references="customers.customer_id"),
+            Column(
+                "timestamp", "datetime64[ns]", "When (second precision).", low="start", high="end"
+            ),
+            Column(
+                "amount", "float64", "Signed amount: negative = money out, positive = money in."
+            ),
+            Column("channel", "category", "How the money moved.", choices=TX_CHANNELS),
+            Column(
+                "merchant_category",
+                "category",
+                "Merchant category (or cash / transfer / income).",
+                choices=MERCHANT_CATEGORIES,
+            ),
+            Column(
+                "country", "category", "Country of the merchant / counterparty.", choices=COUNTRIES
+            ),
+        ),
+        primary_key=("transaction_id",),
+        domains=("bank",),
+    )
+)
 
 
 def _lognormal(rng, median, sigma, size=None):
@@ -201,7 +304,8 @@ def _accounts_block(ctx, traits, acq, churn, rng):
     held[:, 0] = True
     via = np.where(pre[:, None], 0, 1) * np.ones((n, P), dtype=np.int64)
     open_day = np.where(
-        pre[:, None], acq[:, None] + rng.random((n, P)) * (-acq[:, None]),
+        pre[:, None],
+        acq[:, None] + rng.random((n, P)) * (-acq[:, None]),
         acq[:, None] + np.floor(rng.random((n, P)) * 30),
     )
     open_day[:, 0] = acq
@@ -266,8 +370,15 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     H = ctx.horizon_days
     stop = np.where(np.isnan(churn), H, churn)
     start = np.maximum(acq, 0.0)
-    ev = bgnbd_events(rng, warp, traits["purchase_rate"].to_numpy(), traits["dropout_p"].to_numpy(),
-                      start, stop, acq < 0)
+    ev = bgnbd_events(
+        rng,
+        warp,
+        traits["purchase_rate"].to_numpy(),
+        traits["dropout_p"].to_numpy(),
+        start,
+        stop,
+        acq < 0,
+    )
     owner = ev.owner
     m = len(owner)
     seg = traits["segment"].cat.codes.to_numpy()
@@ -287,14 +398,18 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     country[abroad] = np.array([_C[c] for c in _ABROAD])[rng.integers(0, len(_ABROAD), len(abroad))]
     onl = np.flatnonzero(channel == 1)
     onl = onl[rng.random(len(onl)) < 0.10]
-    country[onl] = np.array([_C[c] for c in _ONLINE_ABROAD])[rng.integers(0, len(_ONLINE_ABROAD), len(onl))]
+    country[onl] = np.array([_C[c] for c in _ONLINE_ABROAD])[
+        rng.integers(0, len(_ONLINE_ABROAD), len(onl))
+    ]
 
     # fraud cases: bursts of card transactions
     span = stop - start
     victim = np.flatnonzero((span > 30) & (rng.random(n) < FRAUD_RATE))
     k = 3 + rng.poisson(3.0, len(victim))
     f_owner = np.repeat(victim, k)
-    first_hour = B.draw_from_table(rng, _FRAUD_HOURS[None, :], np.zeros(len(victim), dtype=np.int64))
+    first_hour = B.draw_from_table(
+        rng, _FRAUD_HOURS[None, :], np.zeros(len(victim), dtype=np.int64)
+    )
     t0 = start[victim] + rng.random(len(victim)) * (span[victim] - 3)
     t0 = np.floor(t0) + (first_hour + rng.random(len(victim))) / 24.0
     gaps = rng.exponential(2.0 / 24.0, len(f_owner))
@@ -306,8 +421,11 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     nf = len(f_owner)
     f_channel = np.where(rng.random(nf) < 0.75, 1, 0)
     fm = np.array([_M[x] for x in _FRAUD_MERCHANTS])
-    f_merchant = fm[B.draw_from_table(rng, np.array([list(_FRAUD_MERCHANTS.values())]),
-                                      np.zeros(nf, dtype=np.int64))]
+    f_merchant = fm[
+        B.draw_from_table(
+            rng, np.array([list(_FRAUD_MERCHANTS.values())]), np.zeros(nf, dtype=np.int64)
+        )
+    ]
     f_amount = 320.0 * (1 + wealth[f_owner] ** 0.3) / 2 * np.exp(rng.normal(0.0, 0.7, nf))
     risky = np.array([_C[c] for c in _RISKY])
     f_country = np.where(rng.random(nf) < 0.8, risky[rng.integers(0, len(risky), nf)], 0)
@@ -319,8 +437,9 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     is_cur = accts["product"] == 0
     cur_bal[accts["row"][is_cur]] = accts["balance"][is_cur]
     a_ts = start[ato] + rng.random(len(ato)) * (span[ato] - 1)
-    a_amount = np.maximum(cur_bal[ato] * (0.5 + 0.4 * rng.random(len(ato))),
-                          500.0 + 1500 * rng.random(len(ato)))
+    a_amount = np.maximum(
+        cur_bal[ato] * (0.5 + 0.4 * rng.random(len(ato))), 500.0 + 1500 * rng.random(len(ato))
+    )
     a_country = risky[rng.integers(0, len(risky), len(ato))]
 
     # merge the planted rows into the sorted normal rows
@@ -345,8 +464,9 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     owner = merge(owner, x_owner, np.int32)
     secs = merge(secs, x_secs, np.int32)
     channel = merge(channel, np.concatenate([f_channel, np.full(len(ato), 4)]), np.int8)
-    merchant = merge(merchant, np.concatenate([f_merchant, np.full(len(ato), _M["transfer"])]),
-                     np.int8)
+    merchant = merge(
+        merchant, np.concatenate([f_merchant, np.full(len(ato), _M["transfer"])]), np.int8
+    )
     amount = merge(amount, np.concatenate([f_amount, a_amount]), np.float64)
     country = merge(country, np.concatenate([f_country, a_country]), np.int8)
     x_kind = np.concatenate([np.ones(nf, dtype=np.int8), np.full(len(ato), 2, np.int8)])[x_order]
@@ -362,8 +482,12 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     card_open[accts["row"][is_card]] = accts["open"][is_card] * 86_400.0
     cc = accts["close"][is_card]
     card_close[accts["row"][is_card]] = np.where(np.isnan(cc), np.inf, cc * 86_400.0)
-    on_card = ((channel <= 1) & (secs >= card_open[owner]) & (secs < card_close[owner])
-               & (rng.random(total) < 0.5))
+    on_card = (
+        (channel <= 1)
+        & (secs >= card_open[owner])
+        & (secs < card_close[owner])
+        & (rng.random(total) < 0.5)
+    )
     amount = np.where(incoming, amount, -amount)
     return {
         "row": owner,
@@ -410,21 +534,47 @@ def make_bank_activity(ctx: WorldContext, traits: pd.DataFrame) -> None:
     ctx.tables["transactions"] = tx_df
     ctx.truth["planted_anomalies"] = anomalies
     set_inactivity(ctx, np.concatenate(inactive), np.concatenate(dormant))
-    ctx.truth["planted_rules"] = rules_frame([
-        ("mortgage", "insurance", 0.8, "holdings",
-         "A mortgage holder without insurance takes home and life insurance within 60 days "
-         "with probability 0.8 (co-holding rule in accounts)."),
-        ("investment_fund", "savings_account", 0.85, "holdings",
-         "An investor without a savings account opens one before the investment with "
-         "probability 0.85 (co-holding rule in accounts)."),
-    ])
-    ctx.truth["planted_sequences"] = sequences_frame([
-        ("mortgage", "insurance", 0.8, 60.0, "account_opening",
-         "After opening a mortgage, insurance is opened within 60 days (if not held)."),
-        ("current_account", "credit_card", 0.35, 90.0, "account_opening",
-         "A customer acquired inside the horizon (current account) without a card opens a "
-         "credit card within 90 days."),
-    ])
+    ctx.truth["planted_rules"] = rules_frame(
+        [
+            (
+                "mortgage",
+                "insurance",
+                0.8,
+                "holdings",
+                "A mortgage holder without insurance takes home and life insurance within 60 days "
+                "with probability 0.8 (co-holding rule in accounts).",
+            ),
+            (
+                "investment_fund",
+                "savings_account",
+                0.85,
+                "holdings",
+                "An investor without a savings account opens one before the investment with "
+                "probability 0.85 (co-holding rule in accounts).",
+            ),
+        ]
+    )
+    ctx.truth["planted_sequences"] = sequences_frame(
+        [
+            (
+                "mortgage",
+                "insurance",
+                0.8,
+                60.0,
+                "account_opening",
+                "After opening a mortgage, insurance is opened within 60 days (if not held).",
+            ),
+            (
+                "current_account",
+                "credit_card",
+                0.35,
+                90.0,
+                "account_opening",
+                "A customer acquired inside the horizon (current account) without a card opens a "
+                "credit card within 90 days.",
+            ),
+        ]
+    )
 
 
 def _accounts_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]) -> pd.DataFrame:
@@ -434,17 +584,21 @@ def _accounts_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]) -> pd
     row, prod = cat("row"), cat("product")
     cust = ids[row]
     close = cat("close")
-    return pd.DataFrame({
-        "account_id": cust * 100 + 10 * prod,
-        "customer_id": cust,
-        "product_code": S.from_vocab(_CODE_VOCAB, prod).array,
-        "open_date": ctx.to_datetime(cat("open")),
-        "close_date": np.where(np.isnan(close), np.datetime64("NaT"),
-                               ctx.to_datetime(np.nan_to_num(close))).astype("datetime64[ns]"),
-        "status": pd.Categorical.from_codes(np.where(np.isnan(close), 0, 1), categories=STATUS),
-        "opened_via": pd.Categorical.from_codes(cat("via"), categories=OPENED_VIA),
-        "balance": np.where(prod == P_IDX["insurance"], 0.0, cat("balance")),
-    }, copy=False)
+    return pd.DataFrame(
+        {
+            "account_id": cust * 100 + 10 * prod,
+            "customer_id": cust,
+            "product_code": S.from_vocab(_CODE_VOCAB, prod).array,
+            "open_date": ctx.to_datetime(cat("open")),
+            "close_date": np.where(
+                np.isnan(close), np.datetime64("NaT"), ctx.to_datetime(np.nan_to_num(close))
+            ).astype("datetime64[ns]"),
+            "status": pd.Categorical.from_codes(np.where(np.isnan(close), 0, 1), categories=STATUS),
+            "opened_via": pd.Categorical.from_codes(cat("via"), categories=OPENED_VIA),
+            "balance": np.where(prod == P_IDX["insurance"], 0.0, cat("balance")),
+        },
+        copy=False,
+    )
 
 
 def _transactions_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]):
@@ -455,7 +609,7 @@ def _transactions_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]):
     def cat(key, dtype=None):
         out = np.empty(total, dtype=dtype or parts[0][key].dtype)
         for p, o in zip(parts, offsets, strict=True):
-            out[o:o + len(p[key])] = p[key]
+            out[o : o + len(p[key])] = p[key]
             del p[key]  # free the block's copy as soon as it is in place
         return out
 
@@ -466,24 +620,29 @@ def _transactions_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]):
     ts *= 10**9
     ts += ctx.start.value
     tx_id = np.arange(1, total + 1, dtype=np.int64)
-    df = pd.DataFrame({
-        "transaction_id": tx_id,
-        "account_id": acct,
-        "customer_id": cust,
-        "timestamp": ts.view("datetime64[ns]"),
-        "amount": cat("amount"),
-        "channel": pd.Categorical.from_codes(cat("channel"), categories=TX_CHANNELS),
-        "merchant_category": pd.Categorical.from_codes(cat("merchant"),
-                                                       categories=MERCHANT_CATEGORIES),
-        "country": pd.Categorical.from_codes(cat("country"), categories=COUNTRIES),
-    }, copy=False)
+    df = pd.DataFrame(
+        {
+            "transaction_id": tx_id,
+            "account_id": acct,
+            "customer_id": cust,
+            "timestamp": ts.view("datetime64[ns]"),
+            "amount": cat("amount"),
+            "channel": pd.Categorical.from_codes(cat("channel"), categories=TX_CHANNELS),
+            "merchant_category": pd.Categorical.from_codes(
+                cat("merchant"), categories=MERCHANT_CATEGORIES
+            ),
+            "country": pd.Categorical.from_codes(cat("country"), categories=COUNTRIES),
+        },
+        copy=False,
+    )
     fraud = np.concatenate([p["x_pos"] + o for p, o in zip(parts, offsets, strict=True)])
     kind = np.concatenate([p["x_kind"] for p in parts])
     case = np.concatenate([p["x_case"] for p in parts])
     # case ids are per block; make them global: order of (kind, customer, block case)
     key_cust = cust[fraud]
-    _, inverse = np.unique(np.stack([kind.astype(np.int64), key_cust, case]), axis=1,
-                           return_inverse=True)
+    _, inverse = np.unique(
+        np.stack([kind.astype(np.int64), key_cust, case]), axis=1, return_inverse=True
+    )
     anomalies = anomalies_frame(
         kind=np.where(kind == 1, "card_fraud", "account_takeover"),
         case_id=inverse.ravel() + 1,

@@ -171,8 +171,13 @@ def _lookup_table(table: np.ndarray) -> np.ndarray:
         cum = cum / cum[:, -1:]
         grid = (np.arange(1 << LUT_BITS) + 0.5) / (1 << LUT_BITS)
         dtype = np.int8 if c < 128 else np.int16
-        lut = np.stack([np.minimum(np.searchsorted(cum[r], grid, side="right"), c - 1)
-                        for r in range(k)]).astype(dtype).ravel()
+        lut = (
+            np.stack(
+                [np.minimum(np.searchsorted(cum[r], grid, side="right"), c - 1) for r in range(k)]
+            )
+            .astype(dtype)
+            .ravel()
+        )
         if len(_LUT_CACHE) > 256:
             _LUT_CACHE.clear()
         _LUT_CACHE[key] = lut
@@ -223,8 +228,9 @@ def domain_of(traits: pd.DataFrame) -> str:
             s = traits[col]
             values = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.unique()
             return "bank" if bank_value in set(map(str, values)) else "retail"
-    raise ValueError("cannot tell the domain of these traits: no affinity, channel_pref or "
-                     "segment column")
+    raise ValueError(
+        "cannot tell the domain of these traits: no affinity, channel_pref or segment column"
+    )
 
 
 def _col(traits: pd.DataFrame, name: str) -> np.ndarray:
@@ -247,9 +253,11 @@ def _codes(values, vocabulary: tuple[str, ...], n: int, what: str) -> np.ndarray
         if values not in vocabulary:
             raise ValueError(f"unknown {what} {values!r}; use one of {vocabulary}")
         return np.full(n, vocabulary.index(values), dtype=np.int64)
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype) and tuple(
-        values.cat.categories
-    ) == tuple(vocabulary):
+    if (
+        isinstance(values, pd.Series)
+        and isinstance(values.dtype, pd.CategoricalDtype)
+        and tuple(values.cat.categories) == tuple(vocabulary)
+    ):
         codes = values.cat.codes.to_numpy().astype(np.int64)
     else:
         codes = pd.Categorical(np.asarray(values, dtype=object), categories=vocabulary).codes
@@ -306,7 +314,9 @@ def cost_to_serve(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray
     """
     domain = domain or domain_of(traits)
     ch = _channel_lookup(traits, CHANNEL_COST[domain], domain)
-    return BASE_COST_TO_SERVE[domain] + ch + DISTRESS_COST[domain] * _col(traits, "service_distress")
+    return (
+        BASE_COST_TO_SERVE[domain] + ch + DISTRESS_COST[domain] * _col(traits, "service_distress")
+    )
 
 
 def category_weights(traits: pd.DataFrame) -> np.ndarray:
@@ -524,8 +534,14 @@ def resolution_probability(traits: pd.DataFrame, channel) -> np.ndarray:
     n = len(traits)
     chans = SERVICE_CHANNELS[domain_of(traits)]
     ch = _codes(channel, chans, n, "service channel")
-    base = {"web_self_service": 0.6, "email": 0.75, "chat": 0.8, "phone": 0.85, "branch": 0.9,
-            "store": 0.9}
+    base = {
+        "web_self_service": 0.6,
+        "email": 0.75,
+        "chat": 0.8,
+        "phone": 0.85,
+        "branch": 0.9,
+        "store": 0.9,
+    }
     p = np.array([base[c] for c in chans])[ch]
     return np.clip(p * (1.0 - 0.35 * _col(traits, "service_distress")), 0.0, 1.0)
 
@@ -576,8 +592,11 @@ def lead_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
     interested customers; retail: large electronics/home/furniture orders)."""
     domain = domain or domain_of(traits)
     if domain == "bank":
-        aff = (_col(traits, "affinity_mortgage") + _col(traits, "affinity_investment_fund")
-               + _col(traits, "affinity_personal_loan")) / 3.0
+        aff = (
+            _col(traits, "affinity_mortgage")
+            + _col(traits, "affinity_investment_fund")
+            + _col(traits, "affinity_personal_loan")
+        ) / 3.0
     else:
         aff = (_col(traits, "affinity_electronics") + _col(traits, "affinity_home_garden")) / 2.0
     return 0.004 + 0.02 * aff * np.sqrt(_col(traits, "wealth"))
@@ -625,6 +644,13 @@ def objection_probabilities(traits: pd.DataFrame, product_code: str | None = Non
         aff = np.full(len(traits), 0.5)
     else:
         aff = _col(traits, f"affinity_{product_code}")
-    w = np.column_stack([0.2 + 1.2 * ps, 0.2 + 1.0 * (1 - aff), np.full(len(traits), 0.35),
-                         0.1 + 1.0 * dist, np.full(len(traits), 0.25)])
+    w = np.column_stack(
+        [
+            0.2 + 1.2 * ps,
+            0.2 + 1.0 * (1 - aff),
+            np.full(len(traits), 0.35),
+            0.1 + 1.0 * dist,
+            np.full(len(traits), 0.25),
+        ]
+    )
     return w / w.sum(axis=1, keepdims=True)

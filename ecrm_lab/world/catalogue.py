@@ -67,7 +67,9 @@ BANK_PRODUCTS: tuple[BankProduct, ...] = (
     BankProduct("credit_card", "Credit card", "card", 1.0, 0.100, 1_000, 0.5, 4.0, 0.75),
     BankProduct("personal_loan", "Personal loan", "loan", 0.0, 0.040, 9_000, 0.5, 3.0, 0.40),
     BankProduct("mortgage", "Mortgage", "mortgage", 0.0, 0.008, 160_000, 0.6, 5.0, 0.40),
-    BankProduct("investment_fund", "Investment fund", "investment", 0.0, 0.009, 20_000, 1.0, 3.0, 0.45),
+    BankProduct(
+        "investment_fund", "Investment fund", "investment", 0.0, 0.009, 20_000, 1.0, 3.0, 0.45
+    ),
     BankProduct("insurance", "Home and life insurance", "insurance", 7.5, 0.0, 0.0, 0.0, 1.0, 0.55),
 )
 
@@ -99,44 +101,185 @@ class RetailCategory:
 RETAIL_VARIANTS = (("V", "value", 0.7), ("C", "classic", 1.0), ("P", "premium", 1.6))
 
 RETAIL_CATEGORIES: tuple[RetailCategory, ...] = (
-    RetailCategory("fresh_food", "Fresh food", "FRE", 0.28, (
-        ("Milk", 1.2), ("Bread", 1.5), ("Eggs", 2.4), ("Cheddar", 3.5), ("Parmesan", 4.5),
-        ("Bananas", 1.1), ("Apples", 2.2), ("Chicken", 5.5), ("Salad", 1.6), ("Yoghurt", 1.8))),
-    RetailCategory("pantry", "Pantry", "PAN", 0.30, (
-        ("Pasta", 1.3), ("Tomato sauce", 2.0), ("Rice", 2.2), ("Cereal", 3.2), ("Coffee", 5.5),
-        ("Tea", 3.0), ("Crisps", 1.8), ("Biscuits", 1.6), ("Olive oil", 6.5),
-        ("Tortilla chips", 1.9))),
-    RetailCategory("beverages", "Beverages", "BEV", 0.32, (
-        ("Water", 0.9), ("Cola", 1.8), ("Orange juice", 2.3), ("Beer", 5.5), ("Red wine", 8.0),
-        ("White wine", 7.5), ("Sparkling wine", 12.0))),
-    RetailCategory("household", "Household", "HOU", 0.35, (
-        ("Washing powder", 8.0), ("Dish soap", 2.0), ("Toilet paper", 4.5), ("Kitchen roll", 3.0),
-        ("Bin bags", 2.5), ("Cleaning spray", 2.8), ("Light bulbs", 6.0))),
-    RetailCategory("baby", "Baby", "BAB", 0.30, (
-        ("Nappies", 11.0), ("Baby wipes", 3.0), ("Baby formula", 14.0), ("Baby bottle", 9.0),
-        ("Baby food", 1.6))),
-    RetailCategory("pet", "Pet", "PET", 0.33, (
-        ("Dog food", 12.0), ("Dog treats", 4.0), ("Cat food", 9.0), ("Cat litter", 7.0),
-        ("Pet toy", 6.0))),
-    RetailCategory("beauty", "Beauty", "BEA", 0.45, (
-        ("Shampoo", 4.0), ("Conditioner", 4.0), ("Shower gel", 3.0), ("Toothpaste", 2.5),
-        ("Face cream", 15.0), ("Perfume", 45.0), ("Razor", 9.0))),
-    RetailCategory("electronics", "Electronics", "ELE", 0.18, (
-        ("Headphones", 60.0), ("Games console", 300.0), ("Video game", 50.0),
-        ("Controller", 55.0), ("Printer", 120.0), ("Printer ink", 25.0),
-        ("Phone charger", 18.0))),
-    RetailCategory("home_garden", "Home and garden", "HOM", 0.38, (
-        ("Paint", 22.0), ("Paint brush", 7.0), ("Plant pot", 12.0), ("Compost", 8.0),
-        ("Cushion", 15.0), ("Lamp", 35.0), ("Towels", 18.0))),
-    RetailCategory("clothing", "Clothing", "CLO", 0.50, (
-        ("T-shirt", 12.0), ("Jeans", 40.0), ("Socks", 6.0), ("Jumper", 35.0), ("Jacket", 80.0),
-        ("Dress", 45.0), ("Trainers", 60.0))),
-    RetailCategory("toys", "Toys", "TOY", 0.40, (
-        ("Building blocks", 30.0), ("Doll", 18.0), ("Board game", 25.0), ("Puzzle", 12.0),
-        ("Toy car", 9.0))),
-    RetailCategory("sports", "Sports", "SPO", 0.40, (
-        ("Running shoes", 75.0), ("Sports socks", 8.0), ("Yoga mat", 20.0), ("Tent", 120.0),
-        ("Sleeping bag", 60.0), ("Water bottle", 10.0))),
+    RetailCategory(
+        "fresh_food",
+        "Fresh food",
+        "FRE",
+        0.28,
+        (
+            ("Milk", 1.2),
+            ("Bread", 1.5),
+            ("Eggs", 2.4),
+            ("Cheddar", 3.5),
+            ("Parmesan", 4.5),
+            ("Bananas", 1.1),
+            ("Apples", 2.2),
+            ("Chicken", 5.5),
+            ("Salad", 1.6),
+            ("Yoghurt", 1.8),
+        ),
+    ),
+    RetailCategory(
+        "pantry",
+        "Pantry",
+        "PAN",
+        0.30,
+        (
+            ("Pasta", 1.3),
+            ("Tomato sauce", 2.0),
+            ("Rice", 2.2),
+            ("Cereal", 3.2),
+            ("Coffee", 5.5),
+            ("Tea", 3.0),
+            ("Crisps", 1.8),
+            ("Biscuits", 1.6),
+            ("Olive oil", 6.5),
+            ("Tortilla chips", 1.9),
+        ),
+    ),
+    RetailCategory(
+        "beverages",
+        "Beverages",
+        "BEV",
+        0.32,
+        (
+            ("Water", 0.9),
+            ("Cola", 1.8),
+            ("Orange juice", 2.3),
+            ("Beer", 5.5),
+            ("Red wine", 8.0),
+            ("White wine", 7.5),
+            ("Sparkling wine", 12.0),
+        ),
+    ),
+    RetailCategory(
+        "household",
+        "Household",
+        "HOU",
+        0.35,
+        (
+            ("Washing powder", 8.0),
+            ("Dish soap", 2.0),
+            ("Toilet paper", 4.5),
+            ("Kitchen roll", 3.0),
+            ("Bin bags", 2.5),
+            ("Cleaning spray", 2.8),
+            ("Light bulbs", 6.0),
+        ),
+    ),
+    RetailCategory(
+        "baby",
+        "Baby",
+        "BAB",
+        0.30,
+        (
+            ("Nappies", 11.0),
+            ("Baby wipes", 3.0),
+            ("Baby formula", 14.0),
+            ("Baby bottle", 9.0),
+            ("Baby food", 1.6),
+        ),
+    ),
+    RetailCategory(
+        "pet",
+        "Pet",
+        "PET",
+        0.33,
+        (
+            ("Dog food", 12.0),
+            ("Dog treats", 4.0),
+            ("Cat food", 9.0),
+            ("Cat litter", 7.0),
+            ("Pet toy", 6.0),
+        ),
+    ),
+    RetailCategory(
+        "beauty",
+        "Beauty",
+        "BEA",
+        0.45,
+        (
+            ("Shampoo", 4.0),
+            ("Conditioner", 4.0),
+            ("Shower gel", 3.0),
+            ("Toothpaste", 2.5),
+            ("Face cream", 15.0),
+            ("Perfume", 45.0),
+            ("Razor", 9.0),
+        ),
+    ),
+    RetailCategory(
+        "electronics",
+        "Electronics",
+        "ELE",
+        0.18,
+        (
+            ("Headphones", 60.0),
+            ("Games console", 300.0),
+            ("Video game", 50.0),
+            ("Controller", 55.0),
+            ("Printer", 120.0),
+            ("Printer ink", 25.0),
+            ("Phone charger", 18.0),
+        ),
+    ),
+    RetailCategory(
+        "home_garden",
+        "Home and garden",
+        "HOM",
+        0.38,
+        (
+            ("Paint", 22.0),
+            ("Paint brush", 7.0),
+            ("Plant pot", 12.0),
+            ("Compost", 8.0),
+            ("Cushion", 15.0),
+            ("Lamp", 35.0),
+            ("Towels", 18.0),
+        ),
+    ),
+    RetailCategory(
+        "clothing",
+        "Clothing",
+        "CLO",
+        0.50,
+        (
+            ("T-shirt", 12.0),
+            ("Jeans", 40.0),
+            ("Socks", 6.0),
+            ("Jumper", 35.0),
+            ("Jacket", 80.0),
+            ("Dress", 45.0),
+            ("Trainers", 60.0),
+        ),
+    ),
+    RetailCategory(
+        "toys",
+        "Toys",
+        "TOY",
+        0.40,
+        (
+            ("Building blocks", 30.0),
+            ("Doll", 18.0),
+            ("Board game", 25.0),
+            ("Puzzle", 12.0),
+            ("Toy car", 9.0),
+        ),
+    ),
+    RetailCategory(
+        "sports",
+        "Sports",
+        "SPO",
+        0.40,
+        (
+            ("Running shoes", 75.0),
+            ("Sports socks", 8.0),
+            ("Yoga mat", 20.0),
+            ("Tent", 120.0),
+            ("Sleeping bag", 60.0),
+            ("Water bottle", 10.0),
+        ),
+    ),
 )
 
 

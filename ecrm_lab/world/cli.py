@@ -52,8 +52,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     rows = sum(len(df) for df in world.tables.values())
     print(world)
-    print(f"saved to {out} ({args.format}): {len(world.tables)} tables, {rows:,} rows; "
-          f"generated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s")
+    print(
+        f"saved to {out} ({args.format}): {len(world.tables)} tables, {rows:,} rows; "
+        f"generated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s"
+    )
     return 0
 
 
@@ -67,14 +69,24 @@ def register(subparsers) -> None:
         "truth) and save it to a directory.",
     )
     p.add_argument("--domain", default="bank", help="'bank' or 'retail' (default bank)")
-    p.add_argument("--customers", default="2000", metavar="N",
-                   help="number of customers (default 2000)")
+    p.add_argument(
+        "--customers", default="2000", metavar="N", help="number of customers (default 2000)"
+    )
     p.add_argument("--seed", default="42", help="random seed (default 42)")
-    p.add_argument("--out", required=True, metavar="DIR",
-                   help="output directory (new, empty, or an existing world to replace)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output directory (new, empty, or an existing world to replace)",
+    )
     p.add_argument("--format", default="parquet", help="'parquet' (default) or 'csv'")
-    p.add_argument("--start", default="2023-01-01", metavar="DATE",
-                   help="first day of the horizon, YYYY-MM-DD (default 2023-01-01)")
-    p.add_argument("--months", default="24", metavar="N",
-                   help="length of the horizon in months (default 24)")
+    p.add_argument(
+        "--start",
+        default="2023-01-01",
+        metavar="DATE",
+        help="first day of the horizon, YYYY-MM-DD (default 2023-01-01)",
+    )
+    p.add_argument(
+        "--months", default="24", metavar="N", help="length of the horizon in months (default 24)"
+    )
     p.set_defaults(func=_cmd_generate)

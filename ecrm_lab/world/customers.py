@@ -45,21 +45,47 @@ INCOME_BANDS = ("under_20k", "20k_40k", "40k_70k", "70k_120k", "over_120k")
 #: income band thresholds in units of wealth (wealth 1 ≈ 35k a year)
 _INCOME_EDGES = np.array([0.55, 1.15, 2.0, 3.4])
 ACQUISITION_CHANNELS = {
-    "bank": ("organic_search", "paid_search", "affiliate", "online_pr", "display_ads",
-             "referral", "direct_mail", "branch"),
-    "retail": ("organic_search", "paid_search", "affiliate", "online_pr", "display_ads",
-               "referral", "direct_mail", "store"),
+    "bank": (
+        "organic_search",
+        "paid_search",
+        "affiliate",
+        "online_pr",
+        "display_ads",
+        "referral",
+        "direct_mail",
+        "branch",
+    ),
+    "retail": (
+        "organic_search",
+        "paid_search",
+        "affiliate",
+        "online_pr",
+        "display_ads",
+        "referral",
+        "direct_mail",
+        "store",
+    ),
 }
 #: P(acquisition channel | preferred channel), rows in the order of CHANNELS[domain]
-_ACQ_BY_PREF = np.array([
-    [0.30, 0.25, 0.15, 0.06, 0.10, 0.08, 0.02, 0.04],  # web
-    [0.20, 0.15, 0.15, 0.08, 0.10, 0.10, 0.15, 0.07],  # email
-    [0.08, 0.08, 0.04, 0.05, 0.05, 0.20, 0.25, 0.25],  # phone
-    [0.25, 0.25, 0.20, 0.05, 0.15, 0.07, 0.01, 0.02],  # mobile
-    [0.05, 0.05, 0.02, 0.03, 0.05, 0.20, 0.20, 0.40],  # branch / store
-])
-EMAIL_FAULTS = ("ok", "missing", "uppercase", "whitespace", "typo_domain", "no_at",
-                "placeholder", "shared")
+_ACQ_BY_PREF = np.array(
+    [
+        [0.30, 0.25, 0.15, 0.06, 0.10, 0.08, 0.02, 0.04],  # web
+        [0.20, 0.15, 0.15, 0.08, 0.10, 0.10, 0.15, 0.07],  # email
+        [0.08, 0.08, 0.04, 0.05, 0.05, 0.20, 0.25, 0.25],  # phone
+        [0.25, 0.25, 0.20, 0.05, 0.15, 0.07, 0.01, 0.02],  # mobile
+        [0.05, 0.05, 0.02, 0.03, 0.05, 0.20, 0.20, 0.40],  # branch / store
+    ]
+)
+EMAIL_FAULTS = (
+    "ok",
+    "missing",
+    "uppercase",
+    "whitespace",
+    "typo_domain",
+    "no_at",
+    "placeholder",
+    "shared",
+)
 _FAULT_P = np.array([0.83, 0.06, 0.03, 0.02, 0.02, 0.01, 0.01, 0.02])
 #: share of customers acquired during the horizon, and years of history before it
 _NEW_SHARE = {"bank": 0.22, "retail": 0.35}
@@ -77,33 +103,199 @@ CITIES = {
     "capital": ("Kingsgate", "Riverside", "Old Town", "Parkfield"),
 }
 
-FIRST_F = ("Olivia", "Amelia", "Isla", "Ava", "Emily", "Sophia", "Grace", "Mia", "Poppy",
-           "Ella", "Lily", "Evie", "Isabella", "Charlotte", "Freya", "Jessica", "Daisy", "Alice",
-           "Sophie", "Ruby", "Florence", "Chloe", "Matilda", "Hannah", "Lucy", "Sarah", "Laura",
-           "Helen", "Anna", "Maria", "Fatima", "Aisha", "Priya", "Zara", "Mei", "Elena", "Julia",
-           "Nora", "Eva", "Clara")
-FIRST_M = ("Oliver", "George", "Harry", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar",
-           "Charlie", "Jacob", "Thomas", "Henry", "William", "James", "Joshua", "Alfie",
-           "Freddie", "Daniel", "Samuel", "David", "Michael", "Peter", "Paul", "Mark", "John",
-           "Richard", "Ali", "Omar", "Arjun", "Wei", "Lucas", "Mateo", "Adam", "Ethan", "Max",
-           "Ben", "Tom", "Sam", "Luke")
-LAST = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-        "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
-        "Wood", "Jackson", "Clarke", "Patel", "Khan", "Lewis", "James", "Phillips", "Mason",
-        "Mitchell", "Rose", "Davis", "Rodriguez", "Cox", "Alexander", "Garcia", "Turner",
-        "Martin", "Moore", "King", "Harris", "Hughes", "Edwards", "Baker", "Hill", "Scott",
-        "Young", "Morris", "Cooper", "Ward", "Morgan", "Bennett", "Gray", "Shaw", "Kelly",
-        "Murphy", "Singh", "Ali", "Chen", "Nowak", "Kowalski", "Novak", "Rossi", "Muller",
-        "Schmidt", "Dubois", "Silva", "Santos", "Costa", "Jensen", "Hansen", "Berg", "Lindqvist",
-        "Fischer", "Weber", "Becker", "Wagner", "Hoffmann", "Ivanova", "Popescu", "Horvat",
-        "Murray", "Reid")
-EMAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com",
-                 "mail.com", "proton.me", "web.de", "btinternet.com", "aol.com")
+FIRST_F = (
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Emily",
+    "Sophia",
+    "Grace",
+    "Mia",
+    "Poppy",
+    "Ella",
+    "Lily",
+    "Evie",
+    "Isabella",
+    "Charlotte",
+    "Freya",
+    "Jessica",
+    "Daisy",
+    "Alice",
+    "Sophie",
+    "Ruby",
+    "Florence",
+    "Chloe",
+    "Matilda",
+    "Hannah",
+    "Lucy",
+    "Sarah",
+    "Laura",
+    "Helen",
+    "Anna",
+    "Maria",
+    "Fatima",
+    "Aisha",
+    "Priya",
+    "Zara",
+    "Mei",
+    "Elena",
+    "Julia",
+    "Nora",
+    "Eva",
+    "Clara",
+)
+FIRST_M = (
+    "Oliver",
+    "George",
+    "Harry",
+    "Noah",
+    "Jack",
+    "Leo",
+    "Arthur",
+    "Muhammad",
+    "Oscar",
+    "Charlie",
+    "Jacob",
+    "Thomas",
+    "Henry",
+    "William",
+    "James",
+    "Joshua",
+    "Alfie",
+    "Freddie",
+    "Daniel",
+    "Samuel",
+    "David",
+    "Michael",
+    "Peter",
+    "Paul",
+    "Mark",
+    "John",
+    "Richard",
+    "Ali",
+    "Omar",
+    "Arjun",
+    "Wei",
+    "Lucas",
+    "Mateo",
+    "Adam",
+    "Ethan",
+    "Max",
+    "Ben",
+    "Tom",
+    "Sam",
+    "Luke",
+)
+LAST = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Khan",
+    "Lewis",
+    "James",
+    "Phillips",
+    "Mason",
+    "Mitchell",
+    "Rose",
+    "Davis",
+    "Rodriguez",
+    "Cox",
+    "Alexander",
+    "Garcia",
+    "Turner",
+    "Martin",
+    "Moore",
+    "King",
+    "Harris",
+    "Hughes",
+    "Edwards",
+    "Baker",
+    "Hill",
+    "Scott",
+    "Young",
+    "Morris",
+    "Cooper",
+    "Ward",
+    "Morgan",
+    "Bennett",
+    "Gray",
+    "Shaw",
+    "Kelly",
+    "Murphy",
+    "Singh",
+    "Ali",
+    "Chen",
+    "Nowak",
+    "Kowalski",
+    "Novak",
+    "Rossi",
+    "Muller",
+    "Schmidt",
+    "Dubois",
+    "Silva",
+    "Santos",
+    "Costa",
+    "Jensen",
+    "Hansen",
+    "Berg",
+    "Lindqvist",
+    "Fischer",
+    "Weber",
+    "Becker",
+    "Wagner",
+    "Hoffmann",
+    "Ivanova",
+    "Popescu",
+    "Horvat",
+    "Murray",
+    "Reid",
+)
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "outlook.com",
+    "yahoo.com",
+    "hotmail.com",
+    "icloud.com",
+    "mail.com",
+    "proton.me",
+    "web.de",
+    "btinternet.com",
+    "aol.com",
+)
 _DOMAIN_P = np.array([0.34, 0.18, 0.10, 0.12, 0.08, 0.04, 0.03, 0.03, 0.05, 0.03])
 _DOMAIN_CDF = np.cumsum(_DOMAIN_P)[:-1]
 #: a common typo of each domain, same order
-TYPO_DOMAINS = ("gmial.com", "outlok.com", "yahooo.com", "hotmial.com", "icloud.co",
-                "mail.cm", "proton.mee", "web.d", "btinternet.co", "aol.cm")
+TYPO_DOMAINS = (
+    "gmial.com",
+    "outlok.com",
+    "yahooo.com",
+    "hotmial.com",
+    "icloud.co",
+    "mail.cm",
+    "proton.mee",
+    "web.d",
+    "btinternet.co",
+    "aol.cm",
+)
 PLACEHOLDERS = ("n/a", "none@none.com", "no email", "test@test.com")
 
 _V: dict[str, S.Vocab] = {}
@@ -118,8 +310,9 @@ def _vocabs() -> dict[str, S.Vocab]:
         _V["first_or_initial"] = S.Vocab(["", *lower, *(w.upper() for w in lower), *initials])
         _V["last"] = S.Vocab(["", *last, *(w.upper() for w in last)])
         _V["sep"] = S.Vocab(["", ".", "_", ""])
-        _V["num"] = S.Vocab([""] + [str(i) for i in range(1, 100)]
-                            + [str(y) for y in range(1940, 2010)])
+        _V["num"] = S.Vocab(
+            [""] + [str(i) for i in range(1, 100)] + [str(y) for y in range(1940, 2010)]
+        )
         _V["at"] = S.Vocab(["", "@"])
         _V["domain"] = S.Vocab(
             ["", *EMAIL_DOMAINS, *TYPO_DOMAINS, *(d.upper() for d in EMAIL_DOMAINS)]
@@ -130,87 +323,162 @@ def _vocabs() -> dict[str, S.Vocab]:
 def _customer_columns() -> tuple[Column, ...]:
     return (
         Column("customer_id", "int64", "Customer key, 1..n.", unique=True, low=1),
-        Column("first_name", "category", "First name (from a list of common names, by gender).",
-               choices=FIRST_F + FIRST_M),
+        Column(
+            "first_name",
+            "category",
+            "First name (from a list of common names, by gender).",
+            choices=FIRST_F + FIRST_M,
+        ),
         Column("last_name", "category", "Last name (shared within a household).", choices=LAST),
         Column("gender", "category", "Self-declared gender.", choices=GENDERS),
-        Column("birth_date", "date", "Date of birth; the age is drawn from the true segment "
-               "(e.g. retired customers are 60-98)."),
+        Column(
+            "birth_date",
+            "date",
+            "Date of birth; the age is drawn from the true segment "
+            "(e.g. retired customers are 60-98).",
+        ),
         Column("region", "category", "Home region.", choices=REGIONS),
-        Column("city", "category", "Home city (four per region).",
-               choices=tuple(c for r in REGIONS for c in CITIES[r])),
-        Column("email", "string", "E-mail address as typed at sign-up: about 17 % have a "
-               "quality problem (missing, upper case, blanks, typo domain, no '@', placeholder, "
-               "shared by a household); see truth email_quality.", nullable=True),
+        Column(
+            "city",
+            "category",
+            "Home city (four per region).",
+            choices=tuple(c for r in REGIONS for c in CITIES[r]),
+        ),
+        Column(
+            "email",
+            "string",
+            "E-mail address as typed at sign-up: about 17 % have a "
+            "quality problem (missing, upper case, blanks, typo domain, no '@', placeholder, "
+            "shared by a household); see truth email_quality.",
+            nullable=True,
+        ),
         Column("phone", "string", "Mobile number '+44 7ddd dddddd'; 5 % missing.", nullable=True),
-        Column("acquisition_date", "date", "Date the customer was acquired; about a quarter "
-               "(bank 22 %, retail 35 %) inside the horizon, the rest up to 12 (bank) / 5 "
-               "(retail) years before it.", high="end"),
-        Column("acquisition_channel", "category", "How the customer was acquired (search, "
-               "pay-per-click, affiliate links, online PR, display ads, referral, direct mail, "
-               "branch/store); depends on the preferred channel.",
-               choices=ACQUISITION_CHANNELS["bank"], domains=("bank",)),
-        Column("acquisition_channel", "category", "How the customer was acquired (search, "
-               "pay-per-click, affiliate links, online PR, display ads, referral, direct mail, "
-               "branch/store); depends on the preferred channel.",
-               choices=ACQUISITION_CHANNELS["retail"], domains=("retail",)),
+        Column(
+            "acquisition_date",
+            "date",
+            "Date the customer was acquired; about a quarter "
+            "(bank 22 %, retail 35 %) inside the horizon, the rest up to 12 (bank) / 5 "
+            "(retail) years before it.",
+            high="end",
+        ),
+        Column(
+            "acquisition_channel",
+            "category",
+            "How the customer was acquired (search, "
+            "pay-per-click, affiliate links, online PR, display ads, referral, direct mail, "
+            "branch/store); depends on the preferred channel.",
+            choices=ACQUISITION_CHANNELS["bank"],
+            domains=("bank",),
+        ),
+        Column(
+            "acquisition_channel",
+            "category",
+            "How the customer was acquired (search, "
+            "pay-per-click, affiliate links, online PR, display ads, referral, direct mail, "
+            "branch/store); depends on the preferred channel.",
+            choices=ACQUISITION_CHANNELS["retail"],
+            domains=("retail",),
+        ),
         Column("consent_email", "bool", "Permission to market by e-mail (permission marketing)."),
         Column("consent_sms", "bool", "Permission to market by SMS."),
         Column("consent_phone", "bool", "Permission to market by phone."),
         Column("consent_post", "bool", "Permission to market by post."),
-        Column("income_band", "category", "Self-declared yearly income band: the true wealth "
-               "with noise, 10 % not declared.", choices=INCOME_BANDS, nullable=True,
-               domains=("bank",)),
-        Column("loyalty_member", "bool", "Holds a loyalty card (more likely for frequent "
-               "buyers).", domains=("retail",)),
+        Column(
+            "income_band",
+            "category",
+            "Self-declared yearly income band: the true wealth with noise, 10 % not declared.",
+            choices=INCOME_BANDS,
+            nullable=True,
+            domains=("bank",),
+        ),
+        Column(
+            "loyalty_member",
+            "bool",
+            "Holds a loyalty card (more likely for frequent buyers).",
+            domains=("retail",),
+        ),
     )
 
 
-CUSTOMERS_SCHEMA = register(TableSchema(
-    "customers",
-    "One row per customer: demographics, contact data, acquisition and consent. Generated "
-    "from the latent traits (segment drives age, channel preference drives acquisition "
-    "channel, consent is the consent trait).",
-    _customer_columns(),
-    primary_key=("customer_id",),
-))
+CUSTOMERS_SCHEMA = register(
+    TableSchema(
+        "customers",
+        "One row per customer: demographics, contact data, acquisition and consent. Generated "
+        "from the latent traits (segment drives age, channel preference drives acquisition "
+        "channel, consent is the consent trait).",
+        _customer_columns(),
+        primary_key=("customer_id",),
+    )
+)
 
-EMAIL_QUALITY_SCHEMA = register(TableSchema(
-    "email_quality",
-    "Which e-mail quality problem was planted in customers.email (ground truth for the "
-    "cleaning lessons).",
-    (
-        Column("customer_id", "int64", "Customer.", unique=True, references="customers.customer_id"),
-        Column("email_fault", "category", "Planted problem ('ok' when the address is clean).",
-               choices=EMAIL_FAULTS),
-    ),
-    primary_key=("customer_id",),
-    kind="truth",
-))
+EMAIL_QUALITY_SCHEMA = register(
+    TableSchema(
+        "email_quality",
+        "Which e-mail quality problem was planted in customers.email (ground truth for the "
+        "cleaning lessons).",
+        (
+            Column(
+                "customer_id", "int64", "Customer.", unique=True, references="customers.customer_id"
+            ),
+            Column(
+                "email_fault",
+                "category",
+                "Planted problem ('ok' when the address is clean).",
+                choices=EMAIL_FAULTS,
+            ),
+        ),
+        primary_key=("customer_id",),
+        kind="truth",
+    )
+)
 
-TRUE_CHURN_SCHEMA = register(TableSchema(
-    "true_churn",
-    "When each customer really left. churn_date: the relationship ends (accounts closed, no "
-    "more activity; exponential time with the monthly churn_hazard trait). inactive_date: "
-    "BG/NBD dropout, the last purchase/transaction after which the customer never buys "
-    "again although formally still a customer.",
-    (
-        Column("customer_id", "int64", "Customer.", unique=True, references="customers.customer_id"),
-        Column("churned", "bool", "Churned inside the horizon."),
-        Column("churn_date", "datetime64[ns]", "Moment of churn (NaT if not churned in the "
-               "horizon).", nullable=True, low="start", high="end"),
-        Column("inactive", "bool", "Stopped buying/transacting for good (BG/NBD dropout) "
-               "before the end of the horizon (and before any churn), or was dormant from the "
-               "start."),
-        Column("inactive_date", "datetime64[ns]", "Time of the last purchase before the "
-               "dropout (NaT if not inactive or dormant from the start).", nullable=True,
-               low="start", high="end"),
-        Column("status_at_end", "category", "Status at the end of the horizon.",
-               choices=("active", "inactive", "churned")),
-    ),
-    primary_key=("customer_id",),
-    kind="truth",
-))
+TRUE_CHURN_SCHEMA = register(
+    TableSchema(
+        "true_churn",
+        "When each customer really left. churn_date: the relationship ends (accounts closed, no "
+        "more activity; exponential time with the monthly churn_hazard trait). inactive_date: "
+        "BG/NBD dropout, the last purchase/transaction after which the customer never buys "
+        "again although formally still a customer.",
+        (
+            Column(
+                "customer_id", "int64", "Customer.", unique=True, references="customers.customer_id"
+            ),
+            Column("churned", "bool", "Churned inside the horizon."),
+            Column(
+                "churn_date",
+                "datetime64[ns]",
+                "Moment of churn (NaT if not churned in the horizon).",
+                nullable=True,
+                low="start",
+                high="end",
+            ),
+            Column(
+                "inactive",
+                "bool",
+                "Stopped buying/transacting for good (BG/NBD dropout) "
+                "before the end of the horizon (and before any churn), or was dormant from the "
+                "start.",
+            ),
+            Column(
+                "inactive_date",
+                "datetime64[ns]",
+                "Time of the last purchase before the "
+                "dropout (NaT if not inactive or dormant from the start).",
+                nullable=True,
+                low="start",
+                high="end",
+            ),
+            Column(
+                "status_at_end",
+                "category",
+                "Status at the end of the horizon.",
+                choices=("active", "inactive", "churned"),
+            ),
+        ),
+        primary_key=("customer_id",),
+        kind="truth",
+    )
+)
 
 
 def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) -> tuple[dict, dict]:
@@ -288,7 +556,8 @@ def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) ->
     if len(ws_rows) or len(ph_rows):
         padded = pc.binary_join_element_wise(" ", email.take(pa.array(ws_rows)), " ", "")
         ph_text = pa.array(PLACEHOLDERS, type=pa.string()).take(
-            pa.array((u[12][ph_rows] * len(PLACEHOLDERS)).astype(np.int64)))
+            pa.array((u[12][ph_rows] * len(PLACEHOLDERS)).astype(np.int64))
+        )
         rows = np.concatenate([ws_rows, ph_rows])
         order = np.argsort(rows, kind="stable")
         replacement = pa.concat_arrays([padded, ph_text]).take(pa.array(order))
@@ -343,8 +612,12 @@ def _phone_numbers(digits: np.ndarray, valid: np.ndarray) -> pa.Array:
     nulls = int((~valid).sum())
     if nulls:
         bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(pa.string(), n, [bitmap, pa.py_buffer(offsets),
-                                                  pa.py_buffer(chars.ravel())], null_count=nulls)
+    return pa.Array.from_buffers(
+        pa.string(),
+        n,
+        [bitmap, pa.py_buffer(offsets), pa.py_buffer(chars.ravel())],
+        null_count=nulls,
+    )
 
 
 def _segment_age(domain: str) -> np.ndarray:
@@ -382,36 +655,46 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
         "phone": phone,
         "acquisition_date": cat("acquisition_date"),
         "acquisition_channel": pd.Categorical.from_codes(
-            cat("acquisition_channel"), categories=ACQUISITION_CHANNELS[domain]),
+            cat("acquisition_channel"), categories=ACQUISITION_CHANNELS[domain]
+        ),
     }
     for c in ("consent_email", "consent_sms", "consent_phone", "consent_post"):
         columns[c] = cat(c)
     if domain == "bank":
-        columns["income_band"] = pd.Categorical.from_codes(cat("income_band"),
-                                                           categories=INCOME_BANDS)
+        columns["income_band"] = pd.Categorical.from_codes(
+            cat("income_band"), categories=INCOME_BANDS
+        )
     else:
         columns["loyalty_member"] = cat("loyalty_member")
     df = pd.DataFrame(columns, copy=False)
     ctx.tables["customers"] = df
 
     ids = df["customer_id"].to_numpy()
-    ctx.truth["email_quality"] = pd.DataFrame({
-        "customer_id": ids,
-        "email_fault": pd.Categorical.from_codes(cat("email_fault", truths), categories=EMAIL_FAULTS),
-    })
+    ctx.truth["email_quality"] = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "email_fault": pd.Categorical.from_codes(
+                cat("email_fault", truths), categories=EMAIL_FAULTS
+            ),
+        }
+    )
     churn_days = cat("churn_days", truths)
     churned = ~np.isnan(churn_days)
     churn_dt = ctx.to_datetime(np.nan_to_num(churn_days))
     churn_dt[~churned] = np.datetime64("NaT")
-    ctx.truth["true_churn"] = pd.DataFrame({
-        "customer_id": ids,
-        "churned": churned,
-        "churn_date": churn_dt,
-        "inactive": np.zeros(len(ids), dtype=bool),
-        "inactive_date": np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]"),
-        "status_at_end": pd.Categorical.from_codes(
-            np.where(churned, 2, 0), categories=("active", "inactive", "churned")),
-    }, copy=False)
+    ctx.truth["true_churn"] = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "churned": churned,
+            "churn_date": churn_dt,
+            "inactive": np.zeros(len(ids), dtype=bool),
+            "inactive_date": np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]"),
+            "status_at_end": pd.Categorical.from_codes(
+                np.where(churned, 2, 0), categories=("active", "inactive", "churned")
+            ),
+        },
+        copy=False,
+    )
 
 
 def pa_concat(arrays: list) -> pd.Series:

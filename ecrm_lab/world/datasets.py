@@ -79,8 +79,11 @@ def build(out: str | os.PathLike | None = None) -> Path:
 def manifest(root: str | os.PathLike) -> str:
     """``sha256sum``-style lines for every file under ``root`` except the manifest."""
     root = Path(root)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST
-                   and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+    )
     return "".join(f"{sha256_file(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
 
 
@@ -121,19 +124,21 @@ def _cell(v) -> str:
 def _segments(domain: str) -> pd.DataFrame:
     rows = []
     for p in SEGMENT_PROFILES[domain]:
-        rows.append({
-            "segment": p.name,
-            "share": p.share,
-            "age (mean, sd)": f"{p.age[0]:g}, {p.age[1]:g}",
-            "tiers low/med/high/top": "/".join(f"{x:g}" for x in p.tiers),
-            "price sensitivity": p.price_sensitivity,
-            "purchases / month": p.purchase_rate,
-            "dropout p": p.dropout_p,
-            "churn / month": p.churn,
-            "service distress": p.service_distress,
-            "uplift classes": "/".join(f"{x:g}" for x in p.uplift),
-            "consent e-mail/SMS/phone/post": "/".join(f"{x:g}" for x in p.consent),
-        })
+        rows.append(
+            {
+                "segment": p.name,
+                "share": p.share,
+                "age (mean, sd)": f"{p.age[0]:g}, {p.age[1]:g}",
+                "tiers low/med/high/top": "/".join(f"{x:g}" for x in p.tiers),
+                "price sensitivity": p.price_sensitivity,
+                "purchases / month": p.purchase_rate,
+                "dropout p": p.dropout_p,
+                "churn / month": p.churn,
+                "service distress": p.service_distress,
+                "uplift classes": "/".join(f"{x:g}" for x in p.uplift),
+                "consent e-mail/SMS/phone/post": "/".join(f"{x:g}" for x in p.consent),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -147,17 +152,28 @@ def _facts(w: World) -> pd.DataFrame:
     churn = w.truth["true_churn"]
     rows = [
         ("customers", f"{len(w['customers']):,}"),
-        ("take-up of contacted customers (untargeted campaigns)",
-         f"{contacts.loc[treated, 'contact_id'].isin(took).mean():.2%}"),
-        ("take-up of the control group",
-         f"{contacts.loc[~treated, 'contact_id'].isin(took).mean():.2%}"),
-        ("true P(take-up) of contacts: mean / best decile / best two deciles",
-         f"{p.mean():.2%} / {p[: len(p) // 10].mean():.2%} / {p[: len(p) // 5].mean():.2%}"),
+        (
+            "take-up of contacted customers (untargeted campaigns)",
+            f"{contacts.loc[treated, 'contact_id'].isin(took).mean():.2%}",
+        ),
+        (
+            "take-up of the control group",
+            f"{contacts.loc[~treated, 'contact_id'].isin(took).mean():.2%}",
+        ),
+        (
+            "true P(take-up) of contacts: mean / best decile / best two deciles",
+            f"{p.mean():.2%} / {p[: len(p) // 10].mean():.2%} / {p[: len(p) // 5].mean():.2%}",
+        ),
         ("customers with negative true value", f"{(traits['true_value'] < 0).mean():.1%}"),
-        ("customers unprofitable in the horizon (realised)",
-         f"{(~value['profitable']).mean():.1%}"),
+        (
+            "customers unprofitable in the horizon (realised)",
+            f"{(~value['profitable']).mean():.1%}",
+        ),
         ("churned in the horizon", f"{churn['churned'].mean():.1%}"),
-        ("inactive (BG/NBD dropout) at the end", f"{(churn['status_at_end'] == 'inactive').mean():.1%}"),
+        (
+            "inactive (BG/NBD dropout) at the end",
+            f"{(churn['status_at_end'] == 'inactive').mean():.1%}",
+        ),
         ("planted anomalies (rows)", f"{len(w.truth['planted_anomalies']):,}"),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"])
@@ -170,34 +186,83 @@ def readme(worlds: dict[str, World]) -> str:
     for kind, attr in (("table", "tables"), ("truth", "truth")):
         names = dict.fromkeys([*getattr(worlds["bank"], attr), *getattr(worlds["retail"], attr)])
         for name in names:
-            sizes = [f"{len(getattr(worlds[d], attr)[name]):,}"
-                     if name in getattr(worlds[d], attr) else "—" for d in DOMAINS]
+            sizes = [
+                f"{len(getattr(worlds[d], attr)[name]):,}"
+                if name in getattr(worlds[d], attr)
+                else "—"
+                for d in DOMAINS
+            ]
             rows.append((name, kind, *sizes))
     counts = pd.DataFrame(rows, columns=["table", "kind", "rows (bank)", "rows (retail)"])
-    products = pd.DataFrame([
-        {"product": p.code, "name": p.name, "monthly fee": p.monthly_fee,
-         "yearly margin on balance": p.margin_rate, "balance scale": p.balance_scale,
-         "balance ~ wealth^": p.balance_elasticity, "running cost / month": p.cost_month,
-         "P(hold) = x affinity": "1 (everybody)" if p.code == "current_account" else p.holding_scale}
-        for p in BANK_PRODUCTS])
-    categories = pd.DataFrame([
-        {"category": c.code, "SKU prefix": c.prefix, "items": len(c.items), "SKUs": c.n_skus,
-         "mean classic price": round(c.mean_price, 2), "gross margin": c.gross_margin}
-        for c in RETAIL_CATEGORIES])
-    channels = pd.DataFrame([
-        {"channel": c.code, "cost per contact": c.cost, "needs": c.consent,
-         "matches preferred channel": ", ".join(c.matches), "logit effect": c.effect,
-         "share of eligible selected": TARGET_SHARE[c.code]}
-        for c in CAMPAIGN_CHANNELS])
+    products = pd.DataFrame(
+        [
+            {
+                "product": p.code,
+                "name": p.name,
+                "monthly fee": p.monthly_fee,
+                "yearly margin on balance": p.margin_rate,
+                "balance scale": p.balance_scale,
+                "balance ~ wealth^": p.balance_elasticity,
+                "running cost / month": p.cost_month,
+                "P(hold) = x affinity": "1 (everybody)"
+                if p.code == "current_account"
+                else p.holding_scale,
+            }
+            for p in BANK_PRODUCTS
+        ]
+    )
+    categories = pd.DataFrame(
+        [
+            {
+                "category": c.code,
+                "SKU prefix": c.prefix,
+                "items": len(c.items),
+                "SKUs": c.n_skus,
+                "mean classic price": round(c.mean_price, 2),
+                "gross margin": c.gross_margin,
+            }
+            for c in RETAIL_CATEGORIES
+        ]
+    )
+    channels = pd.DataFrame(
+        [
+            {
+                "channel": c.code,
+                "cost per contact": c.cost,
+                "needs": c.consent,
+                "matches preferred channel": ", ".join(c.matches),
+                "logit effect": c.effect,
+                "share of eligible selected": TARGET_SHARE[c.code],
+            }
+            for c in CAMPAIGN_CHANNELS
+        ]
+    )
     all_channels = list(dict.fromkeys(c for d in DOMAINS for c in CHANNEL_COST[d]))
-    cost = pd.DataFrame([
-        {"domain": d, "base / month": BASE_COST_TO_SERVE[d],
-         **{f"prefers {c}": CHANNEL_COST[d].get(c, "—") for c in all_channels},
-         "per unit of distress": DISTRESS_COST[d]} for d in DOMAINS])
-    uplift = pd.DataFrame([{"class": c, "logit shift not contacted": UPLIFT_SHIFTS[c][0],
-                            "logit shift contacted": UPLIFT_SHIFTS[c][1]} for c in UPLIFT_CLASSES])
-    facts = pd.concat([_facts(worlds[d]).set_index("figure").rename(columns={"value": d})
-                       for d in DOMAINS], axis=1).reset_index()
+    cost = pd.DataFrame(
+        [
+            {
+                "domain": d,
+                "base / month": BASE_COST_TO_SERVE[d],
+                **{f"prefers {c}": CHANNEL_COST[d].get(c, "—") for c in all_channels},
+                "per unit of distress": DISTRESS_COST[d],
+            }
+            for d in DOMAINS
+        ]
+    )
+    uplift = pd.DataFrame(
+        [
+            {
+                "class": c,
+                "logit shift not contacted": UPLIFT_SHIFTS[c][0],
+                "logit shift contacted": UPLIFT_SHIFTS[c][1],
+            }
+            for c in UPLIFT_CLASSES
+        ]
+    )
+    facts = pd.concat(
+        [_facts(worlds[d]).set_index("figure").rename(columns={"value": d}) for d in DOMAINS],
+        axis=1,
+    ).reset_index()
     parts = [
         "# Canonical synthetic worlds",
         "",
@@ -208,7 +273,7 @@ def readme(worlds: dict[str, World]) -> str:
         f"* `bank/` and `retail/`: `generate(domain, {params})`, saved as CSV.",
         "* Layout of each world: `world.json` (parameters, versions, SHA-256 of every file), "
         "`tables/<name>.csv` (observed data), `truth/<name>.csv` (ground truth).",
-        "* Load with `ecrm_lab.world.load_world(\"datasets/bank\")`; larger worlds with "
+        '* Load with `ecrm_lab.world.load_world("datasets/bank")`; larger worlds with '
         "`ecrm-lab generate --domain bank --customers 100000 --seed 7 --out DIR`.",
         "* CSV conventions: comma separated, header row, missing values are empty fields "
         "(read with `keep_default_na=False, na_values=['']`: the placeholder e-mail 'n/a' is "
@@ -244,8 +309,7 @@ def readme(worlds: dict[str, World]) -> str:
         "",
         "Each segment sets the distribution of the other traits (the values below are means, "
         "or medians of logit-normal distributions for traits in [0, 1]; log-normal wealth "
-        "around the tier level: "
-        + ", ".join(f"{k} {v:g}" for k, v in TIER_WEALTH.items()) + ").",
+        "around the tier level: " + ", ".join(f"{k} {v:g}" for k, v in TIER_WEALTH.items()) + ").",
         "",
     ]
     for d in DOMAINS:
@@ -255,7 +319,8 @@ def readme(worlds: dict[str, World]) -> str:
         "",
         "A latent receptiveness r ~ Normal(0, 1) lifts every affinity (logit shift "
         f"{RECEPTIVENESS_AFFINITY} r), the campaign propensity z ~ Normal(intercept ("
-        + ", ".join(f"{k} {v:g}" for k, v in PROPENSITY_INTERCEPT.items()) + ") + "
+        + ", ".join(f"{k} {v:g}" for k, v in PROPENSITY_INTERCEPT.items())
+        + ") + "
         f"segment mean + {RECEPTIVENESS_PROPENSITY} r, {PROPENSITY_SD}) and the odds of the "
         "persuadable and sure-thing classes (against lost causes and do-not-disturbs), so "
         "holdings, spending and engagement reveal it. "
@@ -310,11 +375,15 @@ def readme(worlds: dict[str, World]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrm_lab.world.datasets",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ecrm_lab.world.datasets", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--out", default=None, help="target directory (default: datasets/)")
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate into a temporary directory and compare the checksums")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="regenerate into a temporary directory and compare the checksums",
+    )
     args = parser.parse_args(argv)
     if args.check:
         bad = check(args.out)

@@ -28,8 +28,17 @@ def schema_frame(name: str, domain: str | None = None) -> pd.DataFrame:
 def segment_profile(world) -> pd.DataFrame:
     """Per true segment: share of customers and the mean of the main latent traits."""
     t = world.truth["customer_traits"]
-    cols = ["wealth", "price_sensitivity", "purchase_rate", "dropout_p", "churn_hazard",
-            "service_distress", "response_treated", "true_uplift", "true_value"]
+    cols = [
+        "wealth",
+        "price_sensitivity",
+        "purchase_rate",
+        "dropout_p",
+        "churn_hazard",
+        "service_distress",
+        "response_treated",
+        "true_uplift",
+        "true_value",
+    ]
     out = t.groupby("segment", observed=False)[cols].mean()
     out.insert(0, "share", t["segment"].value_counts(normalize=True).reindex(out.index))
     return out
@@ -45,11 +54,12 @@ def take_up_by_decile(world) -> pd.DataFrame:
     p = u.loc[c["contact_id"], "p_treated"].to_numpy()
     rank = pd.Series(p).rank(method="first", ascending=False).to_numpy()
     decile = np.ceil(rank / len(p) * 10).astype(int)
-    df = pd.DataFrame({"decile": decile, "p_treated": p,
-                       "took_up": c["contact_id"].isin(took).to_numpy()})
-    return df.groupby("decile").agg(contacts=("took_up", "size"),
-                                    true_p=("p_treated", "mean"),
-                                    take_up=("took_up", "mean"))
+    df = pd.DataFrame(
+        {"decile": decile, "p_treated": p, "took_up": c["contact_id"].isin(took).to_numpy()}
+    )
+    return df.groupby("decile").agg(
+        contacts=("took_up", "size"), true_p=("p_treated", "mean"), take_up=("took_up", "mean")
+    )
 
 
 def truth_overview(world) -> pd.DataFrame:
@@ -68,6 +78,12 @@ def truth_overview(world) -> pd.DataFrame:
     }
     rows = []
     for name, df in world.truth.items():
-        rows.append((name, len(df), uses.get(name, "score the matching source"),
-                     get_schema(name).description.split(". ")[0]))
+        rows.append(
+            (
+                name,
+                len(df),
+                uses.get(name, "score the matching source"),
+                get_schema(name).description.split(". ")[0],
+            )
+        )
     return pd.DataFrame(rows, columns=["truth table", "rows", "use", "what"])

@@ -45,12 +45,18 @@ MAX_CUSTOMERS = 5_000_000
 MAX_MONTHS = 120
 #: the source modules of :mod:`ecrm_lab.world.sources`, called in this order
 SOURCE_MODULES = ("web", "service", "sales", "lifecycle", "extracts")
-assert SOURCE_MODULES == tuple(m.__name__.rsplit(".", 1)[1]
-                               for m in (web, service, sales, lifecycle, extracts))
+assert SOURCE_MODULES == tuple(
+    m.__name__.rsplit(".", 1)[1] for m in (web, service, sales, lifecycle, extracts)
+)
 
 GENERATE_PARAMS = (
-    Param("domain", str, "bank", "which synthetic business: 'bank' or 'retail'",
-          choices=("bank", "retail")),
+    Param(
+        "domain",
+        str,
+        "bank",
+        "which synthetic business: 'bank' or 'retail'",
+        choices=("bank", "retail"),
+    ),
     Param("n_customers", int, 2000, "number of customers", Interval(1, MAX_CUSTOMERS)),
     Param("seed", int, 42, "random seed: same seed, same world", Interval(0, 2**32 - 1)),
     Param("start", str, "2023-01-01", "first day of the observed horizon (YYYY-MM-DD)"),
@@ -115,15 +121,24 @@ def generate(
     >>> float(w.truth["customer_traits"]["true_value"].lt(0).mean()) > 0.5
     True
     """
-    p = validate_params(GENERATE_PARAMS, {"domain": domain, "n_customers": n_customers,
-                                          "seed": seed, "months": months,
-                                          "start": "2023-01-01"}, "generate")
+    p = validate_params(
+        GENERATE_PARAMS,
+        {
+            "domain": domain,
+            "n_customers": n_customers,
+            "seed": seed,
+            "months": months,
+            "start": "2023-01-01",
+        },
+        "generate",
+    )
     start_ts = _parse_start(start)
     if n_jobs is None:
         n_jobs = min(4, os.cpu_count() or 1)
     n_jobs = check_param(n_jobs, "n_jobs", "generate", int, interval=Interval(1, 64))
-    ctx = WorldContext(p["domain"], p["n_customers"], p["seed"], start_ts, p["months"],
-                       n_jobs=n_jobs)
+    ctx = WorldContext(
+        p["domain"], p["n_customers"], p["seed"], start_ts, p["months"], n_jobs=n_jobs
+    )
     traits = draw_traits(ctx)
     ctx.truth["customer_traits"] = traits
     make_customers(ctx, traits)
@@ -147,6 +162,9 @@ def generate(
         "schema_version": SCHEMA_VERSION,
     }
     world = World(tables=dict(ctx.tables), truth=dict(ctx.truth), meta=meta)
-    record_generated(f"world:{ctx.domain}:n={ctx.n_customers}:seed={ctx.seed}:"
-                     f"start={meta['start']}:months={ctx.months}", world)
+    record_generated(
+        f"world:{ctx.domain}:n={ctx.n_customers}:seed={ctx.seed}:"
+        f"start={meta['start']}:months={ctx.months}",
+        world,
+    )
     return world

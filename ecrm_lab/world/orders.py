@@ -56,13 +56,15 @@ __all__ = [
 
 ORDER_CHANNELS = ("web", "mobile", "store", "phone")
 #: P(order channel | preferred channel), rows in the order of CHANNELS['retail']
-_ORDER_CHANNEL_BY_PREF = np.array([
-    [0.70, 0.20, 0.10, 0.00],  # web
-    [0.50, 0.10, 0.38, 0.02],  # email
-    [0.20, 0.05, 0.50, 0.25],  # phone
-    [0.25, 0.65, 0.10, 0.00],  # mobile
-    [0.15, 0.05, 0.80, 0.00],  # store
-])
+_ORDER_CHANNEL_BY_PREF = np.array(
+    [
+        [0.70, 0.20, 0.10, 0.00],  # web
+        [0.50, 0.10, 0.38, 0.02],  # email
+        [0.20, 0.05, 0.50, 0.25],  # phone
+        [0.25, 0.65, 0.10, 0.00],  # mobile
+        [0.15, 0.05, 0.80, 0.00],  # store
+    ]
+)
 assert _ORDER_CHANNEL_BY_PREF.shape[0] == len(CHANNELS["retail"])
 
 #: planted co-purchase rules: (antecedent items, consequent item, probability)
@@ -83,48 +85,97 @@ SEQUENCES = (
     (("electronics", "Printer"), ("electronics", "Printer ink"), 0.50),
 )
 #: relative order volume by hour of day
-_ORDER_HOURS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 2, 3, 4, 4.5, 5, 4.5, 4, 4, 4.5, 5,
-                         5.5, 5.5, 5, 4, 2, 0.8])
+_ORDER_HOURS = np.array(
+    [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1,
+        2,
+        3,
+        4,
+        4.5,
+        5,
+        4.5,
+        4,
+        4,
+        4.5,
+        5,
+        5.5,
+        5.5,
+        5,
+        4,
+        2,
+        0.8,
+    ]
+)
 BULK_ORDER_RATE = 0.0005
 PRICE_GLITCH_RATE = 0.0002
 
-ORDERS_SCHEMA = register(TableSchema(
-    "orders",
-    "Retail orders (web, app, store, phone). BG/NBD timing per customer; the value is the sum "
-    "of the order's lines. Campaign take-ups appear as orders with a promo code.",
-    (
-        Column("order_id", "int64", "Key: orders numbered by customer and time, campaign "
-               "orders after them.", unique=True, low=1),
-        Column("customer_id", "int64", "Customer.", references="customers.customer_id"),
-        Column("order_date", "datetime64[ns]", "When the order was placed.", low="start",
-               high="end"),
-        Column("channel", "category", "Where the order was placed.", choices=ORDER_CHANNELS),
-        Column("n_lines", "int64", "Number of lines (distinct SKUs).", low=1),
-        Column("n_items", "int64", "Number of units.", low=1),
-        Column("order_value", "float64", "Sum of line values.", low=0.0),
-        Column("promo_code", "string", "Campaign code redeemed (campaigns.campaign_code), if "
-               "any.", nullable=True, references="campaigns.campaign_code"),
-    ),
-    primary_key=("order_id",),
-    domains=("retail",),
-))
+ORDERS_SCHEMA = register(
+    TableSchema(
+        "orders",
+        "Retail orders (web, app, store, phone). BG/NBD timing per customer; the value is the sum "
+        "of the order's lines. Campaign take-ups appear as orders with a promo code.",
+        (
+            Column(
+                "order_id",
+                "int64",
+                "Key: orders numbered by customer and time, campaign orders after them.",
+                unique=True,
+                low=1,
+            ),
+            Column("customer_id", "int64", "Customer.", references="customers.customer_id"),
+            Column(
+                "order_date",
+                "datetime64[ns]",
+                "When the order was placed.",
+                low="start",
+                high="end",
+            ),
+            Column("channel", "category", "Where the order was placed.", choices=ORDER_CHANNELS),
+            Column("n_lines", "int64", "Number of lines (distinct SKUs).", low=1),
+            Column("n_items", "int64", "Number of units.", low=1),
+            Column("order_value", "float64", "Sum of line values.", low=0.0),
+            Column(
+                "promo_code",
+                "string",
+                "Campaign code redeemed (campaigns.campaign_code), if any.",
+                nullable=True,
+                references="campaigns.campaign_code",
+            ),
+        ),
+        primary_key=("order_id",),
+        domains=("retail",),
+    )
+)
 
-ORDER_LINES_SCHEMA = register(TableSchema(
-    "order_lines",
-    "Lines of retail orders: one row per SKU in an order (the basket). Planted co-purchase "
-    "rules and sequences live here.",
-    (
-        Column("order_id", "int64", "Order.", references="orders.order_id"),
-        Column("line_no", "int64", "Line number within the order, from 1.", low=1),
-        Column("product_code", "string", "SKU.", references="products.product_code"),
-        Column("quantity", "int64", "Units.", low=1),
-        Column("unit_price", "float64", "Price paid per unit (list price; campaign orders "
-               "get the campaign discount).", low=0.0),
-        Column("line_value", "float64", "quantity x unit_price.", low=0.0),
-    ),
-    primary_key=("order_id", "line_no"),
-    domains=("retail",),
-))
+ORDER_LINES_SCHEMA = register(
+    TableSchema(
+        "order_lines",
+        "Lines of retail orders: one row per SKU in an order (the basket). Planted co-purchase "
+        "rules and sequences live here.",
+        (
+            Column("order_id", "int64", "Order.", references="orders.order_id"),
+            Column("line_no", "int64", "Line number within the order, from 1.", low=1),
+            Column("product_code", "string", "SKU.", references="products.product_code"),
+            Column("quantity", "int64", "Units.", low=1),
+            Column(
+                "unit_price",
+                "float64",
+                "Price paid per unit (list price; campaign orders get the campaign discount).",
+                low=0.0,
+            ),
+            Column("line_value", "float64", "quantity x unit_price.", low=0.0),
+        ),
+        primary_key=("order_id", "line_no"),
+        domains=("retail",),
+    )
+)
 
 _SKU_VOCAB: list = []
 
@@ -153,8 +204,12 @@ def _sku_table() -> np.ndarray:
     return table
 
 
-def basket_lines(rng: np.random.Generator, traits: pd.DataFrame, order_owner: np.ndarray,
-                 extra_items: float = B.BASKET_EXTRA_ITEMS):
+def basket_lines(
+    rng: np.random.Generator,
+    traits: pd.DataFrame,
+    order_owner: np.ndarray,
+    extra_items: float = B.BASKET_EXTRA_ITEMS,
+):
     """Draw basket lines for orders whose customers are rows ``order_owner`` of ``traits``.
 
     Returns ``(line_order, sku, quantity)``: the order index of each line (sorted), the SKU
@@ -189,8 +244,16 @@ def _block(ctx, warp, traits, acq, churn, rng):
     stop = np.where(np.isnan(churn), H, churn)
     start = np.maximum(acq, 0.0)
     pre = acq < 0
-    ev = bgnbd_events(rng, warp, traits["purchase_rate"].to_numpy(),
-                      traits["dropout_p"].to_numpy(), start, stop, pre, first_at_start=~pre)
+    ev = bgnbd_events(
+        rng,
+        warp,
+        traits["purchase_rate"].to_numpy(),
+        traits["dropout_p"].to_numpy(),
+        start,
+        stop,
+        pre,
+        first_at_start=~pre,
+    )
     owner = ev.owner
     n_orders = len(owner)
     pref = traits["channel_pref"].cat.codes.to_numpy()
@@ -216,8 +279,9 @@ def _block(ctx, warp, traits, acq, churn, rng):
         for item in antecedent:
             has &= _presence(line_order, sku, sku_index(*item), n_orders)
         c = sku_index(*consequent)
-        add = np.flatnonzero(has & ~_presence(line_order, sku, c, n_orders)
-                             & (rng.random(n_orders) < p))
+        add = np.flatnonzero(
+            has & ~_presence(line_order, sku, c, n_orders) & (rng.random(n_orders) < p)
+        )
         line_order, sku, qty = _append(line_order, sku, qty, add, c)
     nxt = np.arange(1, n_orders + 1)
     has_next = np.zeros(n_orders, dtype=bool)
@@ -256,8 +320,11 @@ def _block(ctx, warp, traits, acq, churn, rng):
 def _append(line_order, sku, qty, orders, s):
     if len(orders) == 0:
         return line_order, sku, qty
-    return (np.concatenate([line_order, orders]), np.concatenate([sku, np.full(len(orders), s)]),
-            np.concatenate([qty, np.ones(len(orders), dtype=np.int64)]))
+    return (
+        np.concatenate([line_order, orders]),
+        np.concatenate([sku, np.full(len(orders), s)]),
+        np.concatenate([qty, np.ones(len(orders), dtype=np.int64)]),
+    )
 
 
 def make_retail_activity(ctx: WorldContext, traits: pd.DataFrame) -> None:
@@ -297,39 +364,82 @@ def make_retail_activity(ctx: WorldContext, traits: pd.DataFrame) -> None:
     bulk_sku = np.concatenate([p["bulk_sku"] for p in parts])
     secs = np.concatenate([p["secs"] for p in parts])
     channel = np.concatenate([p["channel"] for p in parts])
-    orders, lines = build_orders(ctx, ids[row], secs, channel, order_id[line_order], sku, qty,
-                                 unit_price, promo_code=None, first_id=1)
+    orders, lines = build_orders(
+        ctx,
+        ids[row],
+        secs,
+        channel,
+        order_id[line_order],
+        sku,
+        qty,
+        unit_price,
+        promo_code=None,
+        first_id=1,
+    )
     ctx.tables["orders"] = orders
     ctx.tables["order_lines"] = lines
     set_inactivity(ctx, np.concatenate(inactive), np.concatenate(dormant))
     codes = np.array(retail_skus()["product_code"], dtype=object)
     g_order = line_order[glitch]
     ctx.truth["planted_anomalies"] = anomalies_frame(
-        kind=np.concatenate([np.full(len(bulk), "bulk_order", dtype=object),
-                             np.full(len(glitch), "price_glitch", dtype=object)]),
+        kind=np.concatenate(
+            [
+                np.full(len(bulk), "bulk_order", dtype=object),
+                np.full(len(glitch), "price_glitch", dtype=object),
+            ]
+        ),
         case_id=np.arange(1, len(bulk) + len(glitch) + 1),
-        source_table=np.concatenate([np.full(len(bulk), "orders", dtype=object),
-                                     np.full(len(glitch), "order_lines", dtype=object)]),
+        source_table=np.concatenate(
+            [
+                np.full(len(bulk), "orders", dtype=object),
+                np.full(len(glitch), "order_lines", dtype=object),
+            ]
+        ),
         record_id=np.concatenate([order_id[bulk], order_id[g_order]]),
         customer_id=np.concatenate([ids[row[bulk]], ids[row[g_order]]]),
         product_code=np.concatenate([codes[bulk_sku], codes[sku[glitch]]]),
     )
-    ctx.truth["planted_rules"] = rules_frame([
-        ("|".join(sku_code(*a) for a in ante), sku_code(*cons), p, "basket",
-         f"{' and '.join(i for _, i in ante)} (classic) -> {cons[1]} (classic): added to the "
-         f"order with probability {p}.")
-        for ante, cons, p in RULES
-    ])
-    ctx.truth["planted_sequences"] = sequences_frame([
-        (sku_code(*f), sku_code(*t), p, None, "next_order",
-         f"An order with {f[1]} (classic) is followed by {t[1]} (classic) in the customer's "
-         f"next order with probability {p}.")
-        for f, t, p in SEQUENCES
-    ])
+    ctx.truth["planted_rules"] = rules_frame(
+        [
+            (
+                "|".join(sku_code(*a) for a in ante),
+                sku_code(*cons),
+                p,
+                "basket",
+                f"{' and '.join(i for _, i in ante)} (classic) -> {cons[1]} (classic): added to the "
+                f"order with probability {p}.",
+            )
+            for ante, cons, p in RULES
+        ]
+    )
+    ctx.truth["planted_sequences"] = sequences_frame(
+        [
+            (
+                sku_code(*f),
+                sku_code(*t),
+                p,
+                None,
+                "next_order",
+                f"An order with {f[1]} (classic) is followed by {t[1]} (classic) in the customer's "
+                f"next order with probability {p}.",
+            )
+            for f, t, p in SEQUENCES
+        ]
+    )
 
 
-def build_orders(ctx: WorldContext, customer_id, secs, channel, line_order_id, sku, qty,
-                 unit_price, promo_code, first_id: int):
+def build_orders(
+    ctx: WorldContext,
+    customer_id,
+    secs,
+    channel,
+    line_order_id,
+    sku,
+    qty,
+    unit_price,
+    promo_code,
+    first_id: int,
+):
     """Assemble ``orders`` and ``order_lines`` frames from arrays (lines sorted by order)."""
     n_orders = len(customer_id)
     order_id = np.arange(first_id, first_id + n_orders, dtype=np.int64)
@@ -342,24 +452,30 @@ def build_orders(ctx: WorldContext, customer_id, secs, channel, line_order_id, s
         promo = pd.Series(pd.array([None] * n_orders, dtype="str"))
     else:
         promo = pd.Series(pd.array(promo_code, dtype="str"))
-    orders = pd.DataFrame({
-        "order_id": order_id,
-        "customer_id": np.asarray(customer_id, dtype=np.int64),
-        "order_date": (ctx.start.value + np.asarray(secs) * 10**9).astype("datetime64[ns]"),
-        "channel": pd.Categorical.from_codes(channel, categories=ORDER_CHANNELS),
-        "n_lines": n_lines.astype(np.int64),
-        "n_items": np.bincount(local, weights=qty, minlength=n_orders).astype(np.int64),
-        "order_value": np.round(
-            np.bincount(local, weights=line_value, minlength=n_orders).astype(np.float64), 2
-        ),
-        "promo_code": promo.array,
-    }, copy=False)
-    lines = pd.DataFrame({
-        "order_id": np.asarray(line_order_id, dtype=np.int64),
-        "line_no": line_no.astype(np.int64),
-        "product_code": S.from_vocab(sku_vocab(), sku).array,
-        "quantity": qty.astype(np.int64),
-        "unit_price": unit_price,
-        "line_value": line_value,
-    }, copy=False)
+    orders = pd.DataFrame(
+        {
+            "order_id": order_id,
+            "customer_id": np.asarray(customer_id, dtype=np.int64),
+            "order_date": (ctx.start.value + np.asarray(secs) * 10**9).astype("datetime64[ns]"),
+            "channel": pd.Categorical.from_codes(channel, categories=ORDER_CHANNELS),
+            "n_lines": n_lines.astype(np.int64),
+            "n_items": np.bincount(local, weights=qty, minlength=n_orders).astype(np.int64),
+            "order_value": np.round(
+                np.bincount(local, weights=line_value, minlength=n_orders).astype(np.float64), 2
+            ),
+            "promo_code": promo.array,
+        },
+        copy=False,
+    )
+    lines = pd.DataFrame(
+        {
+            "order_id": np.asarray(line_order_id, dtype=np.int64),
+            "line_no": line_no.astype(np.int64),
+            "product_code": S.from_vocab(sku_vocab(), sku).array,
+            "quantity": qty.astype(np.int64),
+            "unit_price": unit_price,
+            "line_value": line_value,
+        },
+        copy=False,
+    )
     return orders, lines

@@ -46,10 +46,33 @@ def retail_skus() -> pd.DataFrame:
             for vi, (letter, vname, factor) in enumerate(RETAIL_VARIANTS):
                 p = round(price * factor, 2)
                 margin = min(0.9, c.gross_margin * _VARIANT_MARGIN[vi])
-                rows.append((f"{c.prefix}{i:02d}{letter}", f"{item} ({vname})", ci, c.code, i,
-                             vi, p, round(p * (1 - margin), 2), margin))
-    return pd.DataFrame(rows, columns=["product_code", "product_name", "cat_idx", "category",
-                                       "rank", "variant", "price", "unit_cost", "margin_rate"])
+                rows.append(
+                    (
+                        f"{c.prefix}{i:02d}{letter}",
+                        f"{item} ({vname})",
+                        ci,
+                        c.code,
+                        i,
+                        vi,
+                        p,
+                        round(p * (1 - margin), 2),
+                        margin,
+                    )
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "product_code",
+            "product_name",
+            "cat_idx",
+            "category",
+            "rank",
+            "variant",
+            "price",
+            "unit_cost",
+            "margin_rate",
+        ],
+    )
 
 
 _SKU_CACHE: dict[str, object] = {}
@@ -74,8 +97,9 @@ def sku_probabilities() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         item_price = sku["price"].to_numpy() / _VARIANT_FACTOR[sku["variant"]]
         w_item = sku["rank"].to_numpy() ** -0.6 * (item_price / cat_mean) ** -0.5
         ps = (np.arange(N_PRICE_BINS) + 0.5) / N_PRICE_BINS
-        logits = np.stack([2.5 * (ps - 0.5), np.full(N_PRICE_BINS, 0.5), 2.5 * (0.5 - ps) - 0.3],
-                          axis=1)
+        logits = np.stack(
+            [2.5 * (ps - 0.5), np.full(N_PRICE_BINS, 0.5), 2.5 * (0.5 - ps) - 0.3], axis=1
+        )
         pv = np.exp(logits)
         pv /= pv.sum(axis=1, keepdims=True)
         probs = w_item[None, :] * pv[:, sku["variant"].to_numpy()]
@@ -103,51 +127,82 @@ def price_bin(price_sensitivity) -> np.ndarray:
     return np.minimum((ps * N_PRICE_BINS).astype(np.int64), N_PRICE_BINS - 1)
 
 
-PRODUCTS_SCHEMA = register(TableSchema(
-    "products",
-    "What the business sells. Bank: 7 products (price = monthly fee, unit_cost = monthly "
-    "running cost, margin_rate = yearly interest margin on the balance). Retail: 249 SKUs, "
-    "83 items in value/classic/premium variants (price = list price, unit_cost = cost price, "
-    "margin_rate = gross margin).",
-    (
-        Column("product_code", "string", "Product code (bank, e.g. 'mortgage') or SKU code "
-               "(retail, '<category prefix><item no><V|C|P>', e.g. 'PAN01C').", unique=True),
-        Column("product_name", "string", "Name."),
-        Column("category", "category", "Product family (bank) or category (retail).",
-               choices=tuple(dict.fromkeys(p.family for p in BANK_PRODUCTS)), domains=("bank",)),
-        Column("category", "category", "Product family (bank) or category (retail).",
-               choices=tuple(c.code for c in RETAIL_CATEGORIES), domains=("retail",)),
-        Column("price", "float64", "Monthly fee (bank) or list price (retail).", low=0.0),
-        Column("unit_cost", "float64", "Monthly running cost per holding (bank) or cost "
-               "price (retail).", low=0.0),
-        Column("margin_rate", "float64", "Yearly interest margin on the balance (bank) or "
-               "gross margin (retail).", low=0.0, high=1.0),
-    ),
-    primary_key=("product_code",),
-))
+PRODUCTS_SCHEMA = register(
+    TableSchema(
+        "products",
+        "What the business sells. Bank: 7 products (price = monthly fee, unit_cost = monthly "
+        "running cost, margin_rate = yearly interest margin on the balance). Retail: 249 SKUs, "
+        "83 items in value/classic/premium variants (price = list price, unit_cost = cost price, "
+        "margin_rate = gross margin).",
+        (
+            Column(
+                "product_code",
+                "string",
+                "Product code (bank, e.g. 'mortgage') or SKU code "
+                "(retail, '<category prefix><item no><V|C|P>', e.g. 'PAN01C').",
+                unique=True,
+            ),
+            Column("product_name", "string", "Name."),
+            Column(
+                "category",
+                "category",
+                "Product family (bank) or category (retail).",
+                choices=tuple(dict.fromkeys(p.family for p in BANK_PRODUCTS)),
+                domains=("bank",),
+            ),
+            Column(
+                "category",
+                "category",
+                "Product family (bank) or category (retail).",
+                choices=tuple(c.code for c in RETAIL_CATEGORIES),
+                domains=("retail",),
+            ),
+            Column("price", "float64", "Monthly fee (bank) or list price (retail).", low=0.0),
+            Column(
+                "unit_cost",
+                "float64",
+                "Monthly running cost per holding (bank) or cost price (retail).",
+                low=0.0,
+            ),
+            Column(
+                "margin_rate",
+                "float64",
+                "Yearly interest margin on the balance (bank) or gross margin (retail).",
+                low=0.0,
+                high=1.0,
+            ),
+        ),
+        primary_key=("product_code",),
+    )
+)
 
 
 def make_products(ctx: WorldContext) -> None:
     """Add ``products`` to ``ctx.tables`` (fixed catalogue; no randomness)."""
     if ctx.domain == "bank":
         families = tuple(dict.fromkeys(p.family for p in BANK_PRODUCTS))
-        df = pd.DataFrame({
-            "product_code": pd.array([p.code for p in BANK_PRODUCTS], dtype="str"),
-            "product_name": pd.array([p.name for p in BANK_PRODUCTS], dtype="str"),
-            "category": pd.Categorical([p.family for p in BANK_PRODUCTS], categories=families),
-            "price": np.array([p.monthly_fee for p in BANK_PRODUCTS]),
-            "unit_cost": np.array([p.cost_month for p in BANK_PRODUCTS]),
-            "margin_rate": np.array([p.margin_rate for p in BANK_PRODUCTS]),
-        })
+        df = pd.DataFrame(
+            {
+                "product_code": pd.array([p.code for p in BANK_PRODUCTS], dtype="str"),
+                "product_name": pd.array([p.name for p in BANK_PRODUCTS], dtype="str"),
+                "category": pd.Categorical([p.family for p in BANK_PRODUCTS], categories=families),
+                "price": np.array([p.monthly_fee for p in BANK_PRODUCTS]),
+                "unit_cost": np.array([p.cost_month for p in BANK_PRODUCTS]),
+                "margin_rate": np.array([p.margin_rate for p in BANK_PRODUCTS]),
+            }
+        )
     else:
         sku = retail_skus()
-        df = pd.DataFrame({
-            "product_code": sku["product_code"].astype("str"),
-            "product_name": sku["product_name"].astype("str"),
-            "category": pd.Categorical(sku["category"],
-                                       categories=[c.code for c in RETAIL_CATEGORIES]),
-            "price": sku["price"].astype(np.float64),
-            "unit_cost": sku["unit_cost"].astype(np.float64),
-            "margin_rate": sku["margin_rate"].astype(np.float64),
-        })
+        df = pd.DataFrame(
+            {
+                "product_code": sku["product_code"].astype("str"),
+                "product_name": sku["product_name"].astype("str"),
+                "category": pd.Categorical(
+                    sku["category"], categories=[c.code for c in RETAIL_CATEGORIES]
+                ),
+                "price": sku["price"].astype(np.float64),
+                "unit_cost": sku["unit_cost"].astype(np.float64),
+                "margin_rate": sku["margin_rate"].astype(np.float64),
+            }
+        )
     ctx.tables["products"] = df

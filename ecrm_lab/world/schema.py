@@ -100,7 +100,9 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
-            raise ValueError(f"Column {self.name!r}: dtype must be one of {DTYPES}, got {self.dtype!r}")
+            raise ValueError(
+                f"Column {self.name!r}: dtype must be one of {DTYPES}, got {self.dtype!r}"
+            )
         if self.references is not None and self.references.count(".") != 1:
             raise ValueError(f"Column {self.name!r}: references must be 'table.column'")
         if self.domains is not None and not set(self.domains) <= set(DOMAINS):
@@ -152,7 +154,9 @@ class TableSchema:
                 raise ValueError(f"TableSchema {self.name!r}: duplicate column names in {dom!r}")
         missing = [k for k in self.primary_key if k not in names]
         if missing:
-            raise ValueError(f"TableSchema {self.name!r}: primary key column {missing[0]!r} not declared")
+            raise ValueError(
+                f"TableSchema {self.name!r}: primary key column {missing[0]!r} not declared"
+            )
 
     def columns_for(self, domain: str | None) -> tuple[Column, ...]:
         """The columns this table has in ``domain`` (all columns when ``None``)."""
@@ -185,15 +189,15 @@ def get_schema(name: str) -> TableSchema:
         return SCHEMAS[name]
     except KeyError:
         known = ", ".join(sorted(SCHEMAS))
-        raise SchemaError(f"table {name!r} has no registered schema. Known tables: {known}.") from None
+        raise SchemaError(
+            f"table {name!r} has no registered schema. Known tables: {known}."
+        ) from None
 
 
 def schemas_for(domain: str, kind: str | None = None) -> dict[str, TableSchema]:
     """Registered schemas of ``domain`` (optionally only ``kind`` 'table' or 'truth')."""
     return {
-        n: s
-        for n, s in SCHEMAS.items()
-        if domain in s.domains and (kind is None or s.kind == kind)
+        n: s for n, s in SCHEMAS.items() if domain in s.domains and (kind is None or s.kind == kind)
     }
 
 
@@ -326,14 +330,19 @@ def validate_table(
                     )
         if col.unique and s.duplicated().any():
             dup = s[s.duplicated()].iloc[0]
-            raise _fail(name, col.name, f"values must be unique; {_show(dup)} occurs more than once.")
+            raise _fail(
+                name, col.name, f"values must be unique; {_show(dup)} occurs more than once."
+            )
         if col.references is not None and tables is not None and len(values):
             ref_table, ref_col = col.references.split(".")
             if ref_table in tables:
                 target = tables[ref_table]
                 if ref_col not in target.columns:
                     raise _fail(name, col.name, f"referenced column {col.references!r} is missing.")
-                ok = pd.Index(target[ref_col].to_numpy()).get_indexer(pd.unique(values.to_numpy())) >= 0
+                ok = (
+                    pd.Index(target[ref_col].to_numpy()).get_indexer(pd.unique(values.to_numpy()))
+                    >= 0
+                )
                 if not ok.all():
                     first = pd.unique(values.to_numpy())[~ok][0]
                     raise _fail(
@@ -349,7 +358,9 @@ def validate_table(
         dup = df.duplicated(subset=key)
         if dup.any():
             example = df.loc[dup, key].iloc[0].tolist()
-            raise _fail(name, None, f"primary key {tuple(key)} is not unique (for example {example}).")
+            raise _fail(
+                name, None, f"primary key {tuple(key)} is not unique (for example {example})."
+            )
 
 
 # -- dtypes after a round trip --------------------------------------------------------------

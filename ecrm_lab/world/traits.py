@@ -131,61 +131,166 @@ class SegmentProfile:
 SEGMENT_PROFILES: dict[str, tuple[SegmentProfile, ...]] = {
     "bank": (
         SegmentProfile(
-            "young_digital", 0.24, (28, 5, 18, 40), (0.55, 0.35, 0.09, 0.01), 0.65,
-            (0.25, 0.10, 0.03, 0.57, 0.05), (0.92, 0.30, 0.55, 0.35, 0.08, 0.15, 0.15),
-            1.90, 0.009, 0.011, -0.1, (0.35, 0.10, 0.45, 0.10), 0.25, (0.70, 0.60, 0.20, 0.30),
+            "young_digital",
+            0.24,
+            (28, 5, 18, 40),
+            (0.55, 0.35, 0.09, 0.01),
+            0.65,
+            (0.25, 0.10, 0.03, 0.57, 0.05),
+            (0.92, 0.30, 0.55, 0.35, 0.08, 0.15, 0.15),
+            1.90,
+            0.009,
+            0.011,
+            -0.1,
+            (0.35, 0.10, 0.45, 0.10),
+            0.25,
+            (0.70, 0.60, 0.20, 0.30),
         ),
         SegmentProfile(
-            "family", 0.28, (42, 7, 26, 62), (0.30, 0.45, 0.20, 0.05), 0.60,
-            (0.35, 0.20, 0.10, 0.25, 0.10), (0.92, 0.45, 0.50, 0.45, 0.45, 0.20, 0.50),
-            1.60, 0.006, 0.006, 0.0, (0.30, 0.12, 0.48, 0.10), 0.30, (0.65, 0.50, 0.30, 0.50),
+            "family",
+            0.28,
+            (42, 7, 26, 62),
+            (0.30, 0.45, 0.20, 0.05),
+            0.60,
+            (0.35, 0.20, 0.10, 0.25, 0.10),
+            (0.92, 0.45, 0.50, 0.45, 0.45, 0.20, 0.50),
+            1.60,
+            0.006,
+            0.006,
+            0.0,
+            (0.30, 0.12, 0.48, 0.10),
+            0.30,
+            (0.65, 0.50, 0.30, 0.50),
         ),
         SegmentProfile(
-            "affluent", 0.10, (51, 10, 28, 85), (0.02, 0.18, 0.45, 0.35), 0.30,
-            (0.30, 0.25, 0.20, 0.15, 0.10), (0.92, 0.70, 0.70, 0.20, 0.40, 0.75, 0.55),
-            1.55, 0.005, 0.007, 0.3, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.35, 0.25, 0.50),
+            "affluent",
+            0.10,
+            (51, 10, 28, 85),
+            (0.02, 0.18, 0.45, 0.35),
+            0.30,
+            (0.30, 0.25, 0.20, 0.15, 0.10),
+            (0.92, 0.70, 0.70, 0.20, 0.40, 0.75, 0.55),
+            1.55,
+            0.005,
+            0.007,
+            0.3,
+            (0.25, 0.20, 0.45, 0.10),
+            0.20,
+            (0.55, 0.35, 0.25, 0.50),
         ),
         SegmentProfile(
-            "retired", 0.26, (72, 6, 60, 98), (0.45, 0.35, 0.15, 0.05), 0.50,
-            (0.10, 0.10, 0.30, 0.05, 0.45), (0.92, 0.60, 0.30, 0.10, 0.06, 0.35, 0.40),
-            0.95, 0.005, 0.004, -0.4, (0.20, 0.10, 0.55, 0.15), 0.35, (0.35, 0.20, 0.45, 0.75),
+            "retired",
+            0.26,
+            (72, 6, 60, 98),
+            (0.45, 0.35, 0.15, 0.05),
+            0.50,
+            (0.10, 0.10, 0.30, 0.05, 0.45),
+            (0.92, 0.60, 0.30, 0.10, 0.06, 0.35, 0.40),
+            0.95,
+            0.005,
+            0.004,
+            -0.4,
+            (0.20, 0.10, 0.55, 0.15),
+            0.35,
+            (0.35, 0.20, 0.45, 0.75),
         ),
         SegmentProfile(
-            "small_business", 0.12, (46, 9, 24, 78), (0.25, 0.40, 0.25, 0.10), 0.45,
-            (0.35, 0.25, 0.20, 0.10, 0.10), (0.95, 0.40, 0.60, 0.55, 0.20, 0.25, 0.35),
-            2.50, 0.006, 0.009, 0.1, (0.30, 0.12, 0.48, 0.10), 0.30, (0.70, 0.50, 0.40, 0.40),
+            "small_business",
+            0.12,
+            (46, 9, 24, 78),
+            (0.25, 0.40, 0.25, 0.10),
+            0.45,
+            (0.35, 0.25, 0.20, 0.10, 0.10),
+            (0.95, 0.40, 0.60, 0.55, 0.20, 0.25, 0.35),
+            2.50,
+            0.006,
+            0.009,
+            0.1,
+            (0.30, 0.12, 0.48, 0.10),
+            0.30,
+            (0.70, 0.50, 0.40, 0.40),
         ),
     ),
     "retail": (
         SegmentProfile(
-            "bargain_hunter", 0.25, (38, 12, 18, 85), (0.45, 0.40, 0.13, 0.02), 0.80,
+            "bargain_hunter",
+            0.25,
+            (38, 12, 18, 85),
+            (0.45, 0.40, 0.13, 0.02),
+            0.80,
             (0.20, 0.25, 0.05, 0.15, 0.35),
             (0.70, 0.80, 0.60, 0.60, 0.20, 0.35, 0.30, 0.20, 0.30, 0.35, 0.20, 0.20),
-            1.10, 0.06, 0.006, -0.2, (0.35, 0.10, 0.45, 0.10), 0.30, (0.75, 0.50, 0.15, 0.40),
+            1.10,
+            0.06,
+            0.006,
+            -0.2,
+            (0.35, 0.10, 0.45, 0.10),
+            0.30,
+            (0.75, 0.50, 0.15, 0.40),
         ),
         SegmentProfile(
-            "loyal_family", 0.25, (40, 7, 24, 62), (0.20, 0.45, 0.28, 0.07), 0.55,
+            "loyal_family",
+            0.25,
+            (40, 7, 24, 62),
+            (0.20, 0.45, 0.28, 0.07),
+            0.55,
             (0.15, 0.15, 0.05, 0.15, 0.50),
             (0.80, 0.80, 0.60, 0.65, 0.55, 0.45, 0.35, 0.25, 0.45, 0.50, 0.60, 0.35),
-            1.60, 0.03, 0.004, -0.3, (0.30, 0.15, 0.45, 0.10), 0.25, (0.65, 0.45, 0.20, 0.45),
+            1.60,
+            0.03,
+            0.004,
+            -0.3,
+            (0.30, 0.15, 0.45, 0.10),
+            0.25,
+            (0.65, 0.45, 0.20, 0.45),
         ),
         SegmentProfile(
-            "premium", 0.10, (48, 11, 24, 88), (0.03, 0.17, 0.45, 0.35), 0.20,
+            "premium",
+            0.10,
+            (48, 11, 24, 88),
+            (0.03, 0.17, 0.45, 0.35),
+            0.20,
             (0.25, 0.20, 0.10, 0.15, 0.30),
             (0.60, 0.40, 0.50, 0.35, 0.15, 0.35, 0.70, 0.50, 0.60, 0.65, 0.20, 0.45),
-            0.70, 0.04, 0.005, -0.4, (0.25, 0.20, 0.45, 0.10), 0.20, (0.55, 0.30, 0.20, 0.50),
+            0.70,
+            0.04,
+            0.005,
+            -0.4,
+            (0.25, 0.20, 0.45, 0.10),
+            0.20,
+            (0.55, 0.30, 0.20, 0.50),
         ),
         SegmentProfile(
-            "occasional", 0.28, (45, 15, 18, 92), (0.60, 0.30, 0.09, 0.01), 0.50,
+            "occasional",
+            0.28,
+            (45, 15, 18, 92),
+            (0.60, 0.30, 0.09, 0.01),
+            0.50,
             (0.10, 0.10, 0.05, 0.10, 0.65),
             (0.40, 0.40, 0.35, 0.35, 0.10, 0.20, 0.25, 0.30, 0.30, 0.35, 0.20, 0.20),
-            0.25, 0.15, 0.008, -0.9, (0.20, 0.10, 0.55, 0.15), 0.20, (0.40, 0.25, 0.10, 0.35),
+            0.25,
+            0.15,
+            0.008,
+            -0.9,
+            (0.20, 0.10, 0.55, 0.15),
+            0.20,
+            (0.40, 0.25, 0.10, 0.35),
         ),
         SegmentProfile(
-            "online_native", 0.12, (29, 6, 18, 52), (0.30, 0.45, 0.20, 0.05), 0.45,
+            "online_native",
+            0.12,
+            (29, 6, 18, 52),
+            (0.30, 0.45, 0.20, 0.05),
+            0.45,
             (0.45, 0.10, 0.02, 0.40, 0.03),
             (0.30, 0.35, 0.40, 0.30, 0.15, 0.30, 0.55, 0.65, 0.35, 0.60, 0.30, 0.45),
-            0.90, 0.06, 0.007, -0.3, (0.35, 0.10, 0.45, 0.10), 0.35, (0.80, 0.65, 0.10, 0.15),
+            0.90,
+            0.06,
+            0.007,
+            -0.3,
+            (0.35, 0.10, 0.45, 0.10),
+            0.35,
+            (0.80, 0.65, 0.10, 0.15),
         ),
     ),
 }
@@ -193,61 +298,154 @@ SEGMENT_PROFILES: dict[str, tuple[SegmentProfile, ...]] = {
 
 def _trait_columns() -> tuple[Column, ...]:
     cols = [
-        Column("customer_id", "int64", "Customer key, 1..n (same as customers.customer_id).",
-               unique=True, low=1, references="customers.customer_id"),
-        Column("segment", "category", "True segment; drives the distribution of every other trait.",
-               choices=SEGMENTS["bank"], domains=("bank",)),
-        Column("segment", "category", "True segment; drives the distribution of every other trait.",
-               choices=SEGMENTS["retail"], domains=("retail",)),
-        Column("value_tier", "category", "True value tier, drawn from the segment's tier shares.",
-               choices=VALUE_TIERS),
-        Column("wealth", "float64", "Relative income/balance scale (1 = typical medium-tier "
-               f"customer): tier level {TIER_WEALTH} times log-normal noise (sigma "
-               f"{WEALTH_SIGMA}).", low=0.0),
-        Column("price_sensitivity", "float64", "0 = ignores price, 1 = buys only on price. "
-               "Logit-normal around the segment value.", low=0.0, high=1.0),
-        Column("channel_pref", "category", "Preferred channel.", choices=CHANNELS["bank"],
-               domains=("bank",)),
-        Column("channel_pref", "category", "Preferred channel.", choices=CHANNELS["retail"],
-               domains=("retail",)),
+        Column(
+            "customer_id",
+            "int64",
+            "Customer key, 1..n (same as customers.customer_id).",
+            unique=True,
+            low=1,
+            references="customers.customer_id",
+        ),
+        Column(
+            "segment",
+            "category",
+            "True segment; drives the distribution of every other trait.",
+            choices=SEGMENTS["bank"],
+            domains=("bank",),
+        ),
+        Column(
+            "segment",
+            "category",
+            "True segment; drives the distribution of every other trait.",
+            choices=SEGMENTS["retail"],
+            domains=("retail",),
+        ),
+        Column(
+            "value_tier",
+            "category",
+            "True value tier, drawn from the segment's tier shares.",
+            choices=VALUE_TIERS,
+        ),
+        Column(
+            "wealth",
+            "float64",
+            "Relative income/balance scale (1 = typical medium-tier "
+            f"customer): tier level {TIER_WEALTH} times log-normal noise (sigma "
+            f"{WEALTH_SIGMA}).",
+            low=0.0,
+        ),
+        Column(
+            "price_sensitivity",
+            "float64",
+            "0 = ignores price, 1 = buys only on price. Logit-normal around the segment value.",
+            low=0.0,
+            high=1.0,
+        ),
+        Column(
+            "channel_pref",
+            "category",
+            "Preferred channel.",
+            choices=CHANNELS["bank"],
+            domains=("bank",),
+        ),
+        Column(
+            "channel_pref",
+            "category",
+            "Preferred channel.",
+            choices=CHANNELS["retail"],
+            domains=("retail",),
+        ),
     ]
     for dom in ("bank", "retail"):
         for code in affinity_codes(dom):
             what = "product" if dom == "bank" else "category"
-            cols.append(Column(
-                f"affinity_{code}", "float64",
-                f"Affinity for the {what} '{code}' in [0, 1] (logit-normal around the segment value); "
-                + ("P(holding) = holding_scale x affinity." if dom == "bank"
-                   else "basket category weights are proportional to affinity squared."),
-                low=0.0, high=1.0, domains=(dom,)))
+            cols.append(
+                Column(
+                    f"affinity_{code}",
+                    "float64",
+                    f"Affinity for the {what} '{code}' in [0, 1] (logit-normal around the segment value); "
+                    + (
+                        "P(holding) = holding_scale x affinity."
+                        if dom == "bank"
+                        else "basket category weights are proportional to affinity squared."
+                    ),
+                    low=0.0,
+                    high=1.0,
+                    domains=(dom,),
+                )
+            )
     cols += [
-        Column("purchase_rate", "float64", "Expected transactions (bank) / orders (retail) per "
-               f"month while active: Gamma (shape {RATE_SHAPE}) around the segment mean.",
-               low=0.0),
-        Column("dropout_p", "float64", "BG/NBD: probability of becoming inactive after each "
-               "purchase (logit-normal around the segment value).", low=0.0, high=1.0),
-        Column("service_distress", "float64", "Tendency to have problems, contact service and "
-               "be dissatisfied (logit-normal around the segment value).", low=0.0, high=1.0),
-        Column("churn_hazard", "float64", "Monthly probability of churning (closing the "
-               "relationship): segment baseline raised by service distress.", low=0.0, high=1.0),
-        Column("response_base", "float64", "P(take-up of a typical offer | not contacted).",
-               low=0.0, high=1.0),
-        Column("response_treated", "float64", "P(take-up of a typical offer | contacted).",
-               low=0.0, high=1.0),
+        Column(
+            "purchase_rate",
+            "float64",
+            "Expected transactions (bank) / orders (retail) per "
+            f"month while active: Gamma (shape {RATE_SHAPE}) around the segment mean.",
+            low=0.0,
+        ),
+        Column(
+            "dropout_p",
+            "float64",
+            "BG/NBD: probability of becoming inactive after each "
+            "purchase (logit-normal around the segment value).",
+            low=0.0,
+            high=1.0,
+        ),
+        Column(
+            "service_distress",
+            "float64",
+            "Tendency to have problems, contact service and "
+            "be dissatisfied (logit-normal around the segment value).",
+            low=0.0,
+            high=1.0,
+        ),
+        Column(
+            "churn_hazard",
+            "float64",
+            "Monthly probability of churning (closing the "
+            "relationship): segment baseline raised by service distress.",
+            low=0.0,
+            high=1.0,
+        ),
+        Column(
+            "response_base",
+            "float64",
+            "P(take-up of a typical offer | not contacted).",
+            low=0.0,
+            high=1.0,
+        ),
+        Column(
+            "response_treated",
+            "float64",
+            "P(take-up of a typical offer | contacted).",
+            low=0.0,
+            high=1.0,
+        ),
         Column("true_uplift", "float64", "response_treated - response_base.", low=-1.0, high=1.0),
-        Column("uplift_class", "category", "persuadable (responds only if contacted), sure_thing "
-               "(responds anyway), lost_cause (never), do_not_disturb (contact backfires).",
-               choices=UPLIFT_CLASSES),
+        Column(
+            "uplift_class",
+            "category",
+            "persuadable (responds only if contacted), sure_thing "
+            "(responds anyway), lost_cause (never), do_not_disturb (contact backfires).",
+            choices=UPLIFT_CLASSES,
+        ),
         Column("consent_email", "bool", "Permission to market by e-mail."),
         Column("consent_sms", "bool", "Permission to market by SMS."),
         Column("consent_phone", "bool", "Permission to market by phone."),
         Column("consent_post", "bool", "Permission to market by post."),
-        Column("monthly_profit", "float64", "Expected profit per month while a customer: "
-               "expected revenue of the holdings (bank) or purchases (retail) the traits imply, "
-               "minus the cost to serve (behaviour.expected_monthly_profit)."),
-        Column("true_value", "float64", "True customer value over the horizon: monthly_profit "
-               "times the probability of still being a customer, discounted at "
-               f"{behaviour.ANNUAL_DISCOUNT:.0%} a year (behaviour.true_value)."),
+        Column(
+            "monthly_profit",
+            "float64",
+            "Expected profit per month while a customer: "
+            "expected revenue of the holdings (bank) or purchases (retail) the traits imply, "
+            "minus the cost to serve (behaviour.expected_monthly_profit).",
+        ),
+        Column(
+            "true_value",
+            "float64",
+            "True customer value over the horizon: monthly_profit "
+            "times the probability of still being a customer, discounted at "
+            f"{behaviour.ANNUAL_DISCOUNT:.0%} a year (behaviour.true_value).",
+        ),
     ]
     return tuple(cols)
 
@@ -264,7 +462,9 @@ TRAITS_SCHEMA = register(
 )
 
 #: the columns of ``customer_traits`` in order, per domain
-TRAIT_COLUMNS = {dom: tuple(c.name for c in TRAITS_SCHEMA.columns_for(dom)) for dom in ("bank", "retail")}
+TRAIT_COLUMNS = {
+    dom: tuple(c.name for c in TRAITS_SCHEMA.columns_for(dom)) for dom in ("bank", "retail")
+}
 
 
 def _logit_normal(
@@ -285,7 +485,9 @@ def _table(prof, attr: str) -> np.ndarray:
     return np.array([getattr(p, attr) for p in prof], dtype=np.float64)
 
 
-def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, months: int) -> pd.DataFrame:
+def draw_traits_block(
+    domain: str, rng: np.random.Generator, lo: int, hi: int, months: int
+) -> pd.DataFrame:
     """Traits of customers ``lo+1 .. hi`` drawn from ``rng`` (one block of the world).
 
     See the module docstring for the model. Every draw is vectorised over the block.
@@ -310,8 +512,12 @@ def draw_traits_block(domain: str, rng: np.random.Generator, lo: int, hi: int, m
     seg_distress = per_seg("service_distress")
     distress = _logit_normal(rng, _table(prof, "service_distress"), seg)
     hazard = np.clip(per_seg("churn") * np.exp(2.0 * (distress - seg_distress)), 1e-4, 0.5)
-    z = (PROPENSITY_INTERCEPT[domain] + per_seg("propensity") + RECEPTIVENESS_PROPENSITY * recept
-         + rng.normal(0.0, PROPENSITY_SD, n))
+    z = (
+        PROPENSITY_INTERCEPT[domain]
+        + per_seg("propensity")
+        + RECEPTIVENESS_PROPENSITY * recept
+        + rng.normal(0.0, PROPENSITY_SD, n)
+    )
     tilt = np.array([RECEPTIVENESS_UPLIFT[c] for c in UPLIFT_CLASSES])
     uplift_p = _table(prof, "uplift")[seg] * np.exp(recept[:, None] * tilt[None, :])
     uplift_cls = behaviour.draw_categorical(rng, uplift_p)

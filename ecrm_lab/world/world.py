@@ -97,16 +97,20 @@ class World:
 
     def __repr__(self) -> str:
         m = self.meta
-        head = (f"World(domain={m.get('domain')!r}, n_customers={m.get('n_customers')}, "
-                f"seed={m.get('seed')}, start={str(m.get('start'))[:10]}, "
-                f"months={m.get('months')})")
+        head = (
+            f"World(domain={m.get('domain')!r}, n_customers={m.get('n_customers')}, "
+            f"seed={m.get('seed')}, start={str(m.get('start'))[:10]}, "
+            f"months={m.get('months')})"
+        )
         tables = ", ".join(f"{k} ({len(v):,})" for k, v in self.tables.items())
         truth = ", ".join(f"{k} ({len(v):,})" for k, v in self.truth.items())
         return f"{head}\n  tables: {tables}\n  truth:  {truth}"
 
     # -- checks ---------------------------------------------------------------------------
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        return pd.Timestamp(self.meta["start"]).as_unit("ns"), pd.Timestamp(self.meta["end"]).as_unit("ns")
+        return pd.Timestamp(self.meta["start"]).as_unit("ns"), pd.Timestamp(
+            self.meta["end"]
+        ).as_unit("ns")
 
     def validate(self) -> None:
         """Check every table and truth table against its schema (types, nulls, ranges,
@@ -117,8 +121,10 @@ class World:
             for name, df in group.items():
                 schema = get_schema(name)
                 if schema.kind != kind:
-                    raise SchemaError(f"table {name!r} is declared as {schema.kind!r} but is "
-                                      f"stored with the {kind} tables.")
+                    raise SchemaError(
+                        f"table {name!r} is declared as {schema.kind!r} but is "
+                        f"stored with the {kind} tables."
+                    )
                 validate_table(df, schema, domain=self.domain, tables=everything, span=span)
 
     # -- files ----------------------------------------------------------------------------
@@ -137,9 +143,11 @@ class World:
         """
         fmt = check_param(format, "format", "World.save", str, choices=FORMATS)
         dest = check_out_dir(path, "World.save")
-        jobs = [(f"{sub}/{name}.{fmt}", df)
-                for sub, group in (("tables", self.tables), ("truth", self.truth))
-                for name, df in group.items()]
+        jobs = [
+            (f"{sub}/{name}.{fmt}", df)
+            for sub, group in (("tables", self.tables), ("truth", self.truth))
+            for name, df in group.items()
+        ]
         order = [rel for rel, _ in jobs]
         # biggest first, so the threads finish together
         jobs.sort(key=lambda job: -len(job[1]) * max(1, job[1].shape[1]))
@@ -161,8 +169,9 @@ class World:
             else:
                 files = dict(sorted(map(write, jobs)))
             meta = {**_jsonable(self.meta), "format": fmt, "files": files, "order": order}
-            (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
-                                         encoding="utf-8")
+            (tmp / META_FILE).write_text(
+                json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
         return dest
 
 
@@ -186,14 +195,22 @@ def _write(df: pd.DataFrame, path: Path, fmt: str) -> None:
 
         table = pa.Table.from_pandas(df, preserve_index=False)
         # dictionary encoding only where it pays (categories and text), not for ids/amounts
-        dict_cols = [c for c in df.columns
-                     if isinstance(df[c].dtype, pd.CategoricalDtype | pd.StringDtype)
-                     or df[c].dtype == object or df[c].dtype == bool]
+        dict_cols = [
+            c
+            for c in df.columns
+            if isinstance(df[c].dtype, pd.CategoricalDtype | pd.StringDtype)
+            or df[c].dtype == object
+            or df[c].dtype == bool
+        ]
         # integers and times (ids, keys, timestamps: mostly sorted) delta-encode well
-        delta = {c: "DELTA_BINARY_PACKED" for c in df.columns
-                 if df[c].dtype == np.int64 or df[c].dtype == np.dtype("datetime64[ns]")}
-        pq.write_table(table, path, compression="snappy", use_dictionary=dict_cols,
-                       column_encoding=delta)
+        delta = {
+            c: "DELTA_BINARY_PACKED"
+            for c in df.columns
+            if df[c].dtype == np.int64 or df[c].dtype == np.dtype("datetime64[ns]")
+        }
+        pq.write_table(
+            table, path, compression="snappy", use_dictionary=dict_cols, column_encoding=delta
+        )
     else:
         df.to_csv(path, index=False, lineterminator="\n")
 
@@ -211,11 +228,15 @@ def check_out_dir(path: str | os.PathLike, where: str) -> Path:
     p = Path(path)
     if p.exists():
         if not p.is_dir():
-            raise DataError(f"{where}: {str(p)!r} exists and is a file, not a world directory; "
-                            "choose another output directory.")
+            raise DataError(
+                f"{where}: {str(p)!r} exists and is a file, not a world directory; "
+                "choose another output directory."
+            )
         if not is_world_dir(p) and any(p.iterdir()):
-            raise DataError(f"{where}: {str(p)!r} exists and is not a world (no {META_FILE}); "
-                            "refusing to overwrite it. Choose a new or empty directory.")
+            raise DataError(
+                f"{where}: {str(p)!r} exists and is not a world (no {META_FILE}); "
+                "refusing to overwrite it. Choose a new or empty directory."
+            )
     return p
 
 
@@ -242,9 +263,11 @@ def load_world(path: str | os.PathLike) -> World:
     except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as exc:
         raise DataError(f"load_world: file {str(meta_path)!r} is corrupt ({exc}).") from None
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise DataError(f"load_world: {str(meta_path)!r} has schema version "
-                        f"{meta.get('schema_version')!r}; this ecrm-lab reads version "
-                        f"{SCHEMA_VERSION}. Regenerate the world.")
+        raise DataError(
+            f"load_world: {str(meta_path)!r} has schema version "
+            f"{meta.get('schema_version')!r}; this ecrm-lab reads version "
+            f"{SCHEMA_VERSION}. Regenerate the world."
+        )
     tables: dict[str, pd.DataFrame] = {}
     truth: dict[str, pd.DataFrame] = {}
     for rel in order:
@@ -253,14 +276,17 @@ def load_world(path: str | os.PathLike) -> World:
         if not f.is_file():
             raise DataError(f"load_world: file {str(f)!r} is missing.")
         if sha256_file(f) != info["sha256"]:
-            raise DataError(f"load_world: file {str(f)!r} is corrupt (its SHA-256 differs from "
-                            f"the one in {META_FILE}).")
+            raise DataError(
+                f"load_world: file {str(f)!r} is corrupt (its SHA-256 differs from "
+                f"the one in {META_FILE})."
+            )
         name = Path(rel).name.rsplit(".", 1)[0]
         schema = get_schema(name)
         df = _read(f, fmt, schema, domain)
         if len(df) != info["rows"]:
-            raise DataError(f"load_world: file {str(f)!r} has {len(df)} rows, expected "
-                            f"{info['rows']}.")
+            raise DataError(
+                f"load_world: file {str(f)!r} has {len(df)} rows, expected {info['rows']}."
+            )
         (tables if rel.startswith("tables/") else truth)[name] = df
     digest = hashlib.sha256(
         "".join(f"{k}:{files[k]['sha256']};" for k in sorted(files)).encode()

@@ -53,8 +53,9 @@ def test_channel_choice_addresses_and_hours(consent):
     assert plan.loc[2, "channel"] == "email" and plan.loc[2, "send_hour"] == 7.0
     s = choose_channel(consent).summary()
     assert s.loc["none", "customers"] == 1
-    assert s["cost"].sum() == pytest.approx(3 * DEFAULT_CONTACT_COST["email"]
-                                            + DEFAULT_CONTACT_COST["sms"])
+    assert s["cost"].sum() == pytest.approx(
+        3 * DEFAULT_CONTACT_COST["email"] + DEFAULT_CONTACT_COST["sms"]
+    )
     with pytest.raises(InvalidParameterError, match="'channels' parameter of choose_channel"):
         choose_channel(consent, channels=("fax",))
     with pytest.raises(DataError, match="no consent column"):
@@ -92,24 +93,48 @@ def test_email_quality_statuses_and_repairs():
     customers = pd.DataFrame(
         {
             "customer_id": [1, 2, 3, 4, 5, 6, 7, 8],
-            "email": ["a.b@gmail.com", " C.D@Outlook.com", "e@hotmial.com", "no-at-sign.com",
-                      "n/a", None, "a.b@gmail.com", "x@yahoo.com"],
+            "email": [
+                "a.b@gmail.com",
+                " C.D@Outlook.com",
+                "e@hotmial.com",
+                "no-at-sign.com",
+                "n/a",
+                None,
+                "a.b@gmail.com",
+                "x@yahoo.com",
+            ],
         }
     )
     q = email_list_quality(customers, bounced=["X@yahoo.com"])
     t = q.table.set_index("customer_id")
     assert t["status_before"].astype(str).tolist() == [
-        "valid", "needs_cleaning", "typo_domain", "invalid", "missing", "missing", "duplicate",
-        "bounced"]
+        "valid",
+        "needs_cleaning",
+        "typo_domain",
+        "invalid",
+        "missing",
+        "missing",
+        "duplicate",
+        "bounced",
+    ]
     assert t["status_after"].astype(str).tolist() == [
-        "valid", "valid", "valid", "invalid", "missing", "missing", "duplicate", "bounced"]
+        "valid",
+        "valid",
+        "valid",
+        "invalid",
+        "missing",
+        "missing",
+        "duplicate",
+        "bounced",
+    ]
     assert t.loc[3, "email_clean"] == "e@hotmail.com"
     assert q.mailable["customer_id"].tolist() == [1, 2, 3]
     r = q.rates()
     assert r["mailable_before"] == pytest.approx(1 / 8)
     assert r["mailable_after"] == pytest.approx(3 / 8)
     assert q.domain_fixes.to_dict("records") == [
-        {"domain": "hotmial.com", "fixed_to": "hotmail.com", "addresses": 1}]
+        {"domain": "hotmial.com", "fixed_to": "hotmail.com", "addresses": 1}
+    ]
     s = q.summary()
     assert s["before"].sum() == s["after"].sum() == 8
     with pytest.raises(DataError, match="column 'mail' not found"):

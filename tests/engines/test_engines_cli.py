@@ -6,12 +6,25 @@ from ecrm_lab.cli import main
 
 
 def test_recommend_writes_offers(tmp_path, capsys):
-    table = pd.DataFrame({"cust": [1, 1, 2, 2, 3, 3, 4], "sku": list("abab" "ac" "a")})
+    table = pd.DataFrame({"cust": [1, 1, 2, 2, 3, 3, 4], "sku": list("ababaca")})
     src = tmp_path / "lines.csv"
     table.to_csv(src, index=False)
     out = tmp_path / "offers.csv"
-    code = main(["engines", "recommend", str(src), "--customer-col", "cust", "--item-col", "sku",
-                 "--k", "2", "--out", str(out)])
+    code = main(
+        [
+            "engines",
+            "recommend",
+            str(src),
+            "--customer-col",
+            "cust",
+            "--item-col",
+            "sku",
+            "--k",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     offers = pd.read_csv(out)
     assert set(offers.columns) >= {"customer_id", "rank", "offer", "score"}
@@ -33,8 +46,9 @@ def test_recommend_bad_input_is_one_line(tmp_path, capsys):
 
 def test_email_quality(tmp_path, capsys):
     src = tmp_path / "customers.csv"
-    pd.DataFrame({"customer_id": [1, 2, 3],
-                  "email": ["A@gmail.com", "b@gmial.com", "n/a"]}).to_csv(src, index=False)
+    pd.DataFrame({"customer_id": [1, 2, 3], "email": ["A@gmail.com", "b@gmial.com", "n/a"]}).to_csv(
+        src, index=False
+    )
     out = tmp_path / "status.csv"
     assert main(["engines", "email-quality", str(src), "--out", str(out)]) == 0
     printed = capsys.readouterr().out

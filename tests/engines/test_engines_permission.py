@@ -20,18 +20,30 @@ def ledger():
                 "time": pd.to_datetime(
                     ["2024-01-01", "2024-03-01", "2024-05-01", "2024-01-15", "2024-01-01"]
                 ),
-                "source": ["sign_up", "unsubscribe_link", "preference_centre", "sign_up",
-                           "sign_up_declined"],
+                "source": [
+                    "sign_up",
+                    "unsubscribe_link",
+                    "preference_centre",
+                    "sign_up",
+                    "sign_up_declined",
+                ],
             }
         )
     )
 
 
 def test_state_follows_the_latest_event(ledger):
-    at = {d: ledger.state(at=d).loc[1, "consent_email"]
-          for d in ("2023-12-31", "2024-02-01", "2024-03-01", "2024-04-01", "2024-06-01")}
-    assert at == {"2023-12-31": False, "2024-02-01": True, "2024-03-01": False,
-                  "2024-04-01": False, "2024-06-01": True}
+    at = {
+        d: ledger.state(at=d).loc[1, "consent_email"]
+        for d in ("2023-12-31", "2024-02-01", "2024-03-01", "2024-04-01", "2024-06-01")
+    }
+    assert at == {
+        "2023-12-31": False,
+        "2024-02-01": True,
+        "2024-03-01": False,
+        "2024-04-01": False,
+        "2024-06-01": True,
+    }
     now = ledger.state()
     assert now.loc[2].tolist() == [False, True, False, False]
     assert not now.loc[3].any()
@@ -42,8 +54,17 @@ def test_has_consent_is_an_as_of_lookup(ledger):
     got = ledger.has_consent(
         [1, 1, 1, 2, 2, 4, 1],
         ["email", "email", "email", "sms", "email", "email", "fax"],
-        pd.to_datetime(["2024-02-29", "2024-03-01", "2024-05-01", "2024-01-15", "2024-02-01",
-                        "2024-02-01", "2024-02-01"]),
+        pd.to_datetime(
+            [
+                "2024-02-29",
+                "2024-03-01",
+                "2024-05-01",
+                "2024-01-15",
+                "2024-02-01",
+                "2024-02-01",
+                "2024-02-01",
+            ]
+        ),
     )
     assert got.tolist() == [True, False, True, True, False, False, False]
 
@@ -84,16 +105,20 @@ def test_gate_never_lets_through_without_consent(ledger):
         {
             "customer_id": [1, 1, 2, 3, 4, 2],
             "channel": ["email", "email", "sms", "post", "email", "pigeon"],
-            "send_time": pd.to_datetime(["2024-02-01", "2024-04-01", "2024-02-01",
-                                         "2024-02-01", "2024-02-01", "2024-02-01"]),
+            "send_time": pd.to_datetime(
+                ["2024-02-01", "2024-04-01", "2024-02-01", "2024-02-01", "2024-02-01", "2024-02-01"]
+            ),
             "offer": list("abcdef"),
         }
     )
     gate = gate_messages(msgs, ledger)
     assert gate.sent["offer"].tolist() == ["a", "c"]
     assert dict(zip(gate.blocked["offer"], gate.blocked["reason"], strict=True)) == {
-        "b": "opted out", "d": "never opted in", "e": "unknown customer",
-        "f": "unknown channel"}
+        "b": "opted out",
+        "d": "never opted in",
+        "e": "unknown customer",
+        "f": "unknown channel",
+    }
     assert len(gate.sent) + len(gate.blocked) == len(msgs)
     s = gate.summary()
     assert s.loc["email", "sent"] == 1 and s.loc["email", "blocked"] == 2
@@ -103,8 +128,9 @@ def test_frequency_cap_by_priority_and_history():
     msgs = pd.DataFrame(
         {
             "customer_id": [1, 1, 1, 1, 2],
-            "send_time": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03",
-                                         "2024-01-08", "2024-01-01"]),  # 2024-01-01 is a Monday
+            "send_time": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-08", "2024-01-01"]
+            ),  # 2024-01-01 is a Monday
             "priority": [1, 5, 3, 1, 1],
         }
     )
@@ -123,8 +149,13 @@ def test_frequency_cap_by_priority_and_history():
 
 def test_transaction_engine_writes_history_and_respects_opt_out(ledger):
     eng = TransactionEngine(ledger, max_messages=1, period_days=7.0)
-    msgs = pd.DataFrame({"customer_id": [1, 1, 2], "channel": ["email", "email", "sms"],
-                         "send_time": pd.to_datetime(["2024-05-06", "2024-05-07", "2024-05-06"])})
+    msgs = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "channel": ["email", "email", "sms"],
+            "send_time": pd.to_datetime(["2024-05-06", "2024-05-07", "2024-05-06"]),
+        }
+    )
     r1 = eng.send(msgs)
     assert r1.sent["customer_id"].tolist() == [1, 2]
     assert r1.blocked["reason"].tolist() == ["frequency cap"]

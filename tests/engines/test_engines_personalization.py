@@ -53,7 +53,8 @@ def test_interaction_matrix_unknown_ids_are_named():
 def test_minus_gives_new_items(owned):
     later = interaction_matrix(
         pd.DataFrame({"customer_id": [1, 1, 1, 4], "item": ["a", "b", "c", "b"]}),
-        customer_ids=owned.customer_ids, items=owned.items,
+        customer_ids=owned.customer_ids,
+        items=owned.items,
     )
     new = later.minus(owned)
     assert new.to_frame()[["customer_id", "item"]].values.tolist() == [[1, "c"], [4, "b"]]
@@ -102,8 +103,11 @@ def test_recommend_does_not_depend_on_block_size(owned):
     rng = np.random.default_rng(3)
     dense = rng.random((300, 40)) < 0.1
     rows, cols = np.nonzero(dense)
-    big = interaction_matrix(pd.DataFrame({"customer_id": rows + 1, "item": cols.astype(str)}),
-                             customer_ids=np.arange(1, 301), items=[str(j) for j in range(40)])
+    big = interaction_matrix(
+        pd.DataFrame({"customer_id": rows + 1, "item": cols.astype(str)}),
+        customer_ids=np.arange(1, 301),
+        items=[str(j) for j in range(40)],
+    )
     cf = ItemItemCF().fit(big)
     a = cf.recommend(big, k=5, block_size=7)
     b = cf.recommend(big, k=5)
@@ -132,8 +136,12 @@ def test_rules_priorities_and_reasons(owned):
     eng = RuleEngine(rules).fit(owned, view)
     frame = eng.recommend(owned, view, k=3).to_frame()
     got = {(r.customer_id, r.offer): r.reason for r in frame.itertuples()}
-    assert got == {(1, "c"): "young_c", (3, "b"): "senior_b", (4, "c"): "young_c",
-                   (5, "a"): "no_a_gets_a"}
+    assert got == {
+        (1, "c"): "young_c",
+        (3, "b"): "senior_b",
+        (4, "c"): "young_c",
+        (5, "a"): "no_a_gets_a",
+    }
     cov = eng.coverage(owned, view).set_index("rule")
     assert cov.loc["young_c", "fires_for"] == 2
     assert cov.loc["young_c", "eligible"] == 2
@@ -181,11 +189,13 @@ def test_hybrid_rules_first_then_cf(owned):
 def test_evaluate_offers_by_hand(owned):
     heldout = interaction_matrix(
         pd.DataFrame({"customer_id": [3, 4, 4], "item": ["b", "c", "b"]}),
-        customer_ids=owned.customer_ids, items=owned.items,
+        customer_ids=owned.customer_ids,
+        items=owned.items,
     )
     index = np.array([[2, -1], [2, -1], [1, -1], [2, 1], [0, 1]], dtype=np.int32)
-    offers = Offers("hand", owned.customer_ids, owned.items, index,
-                    np.ones(index.shape, np.float32), k=2)
+    offers = Offers(
+        "hand", owned.customer_ids, owned.items, index, np.ones(index.shape, np.float32), k=2
+    )
     ev = evaluate_offers(offers, heldout, k=(1, 2))
     t = ev.at(1)
     # evaluated: customers 3 (new b) and 4 (new b, c); top-1: 3 -> b hit, 4 -> c hit
@@ -205,10 +215,10 @@ def test_propensity_model_finds_planted_signal():
     holds_b = rng.random(n) < 1 / (1 + np.exp(-3 * x))
     rows = [(i + 1, "a") for i in range(n)] + [(i + 1, "b") for i in np.flatnonzero(holds_b)]
     rows += [(i + 1, "c") for i in np.flatnonzero(rng.random(n) < 0.3)]
-    owned = interaction_matrix(pd.DataFrame(rows, columns=["customer_id", "item"]),
-                               customer_ids=np.arange(1, n + 1))
-    view = pd.DataFrame({"customer_id": np.arange(1, n + 1), "x": x,
-                         "noise": rng.normal(size=n)})
+    owned = interaction_matrix(
+        pd.DataFrame(rows, columns=["customer_id", "item"]), customer_ids=np.arange(1, n + 1)
+    )
+    view = pd.DataFrame({"customer_id": np.arange(1, n + 1), "x": x, "noise": rng.normal(size=n)})
     eng = PropensityRecommender(random_state=1).fit(owned, view)
     assert eng.models_.loc["a", "scored_by"] == "base rate"
     assert eng.models_.loc["b", "roc_auc"] > 0.8

@@ -63,8 +63,11 @@ def test_heldout_is_new_and_after_cutoff(world, data):
 def test_oracle_offers_the_highest_true_take_up(data):
     from ecrm_lab.engines import ItemItemCF, PopularityRecommender, PropensityRecommender
 
-    engines = {"popularity": PopularityRecommender(), "cf": ItemItemCF(),
-               "model": PropensityRecommender(drop=("n_items", "deposits", "debt"))}
+    engines = {
+        "popularity": PopularityRecommender(),
+        "cf": ItemItemCF(),
+        "model": PropensityRecommender(drop=("n_items", "deposits", "debt")),
+    }
     cmp = compare_engines(data, engines, k=(1, 2))
     at1 = cmp.evaluation.at(1)
     for name in engines:
@@ -90,8 +93,12 @@ def test_bounces_are_faulty_addresses_and_cleaning_repairs_typos(world):
     bounces = email_bounces(world)
     fault = world.truth["email_quality"].set_index("customer_id")["email_fault"].astype(str)
     assert len(bounces) > 0
-    assert set(fault.loc[bounces["customer_id"]]) <= {"typo_domain", "no_at", "placeholder",
-                                                       "whitespace"}
+    assert set(fault.loc[bounces["customer_id"]]) <= {
+        "typo_domain",
+        "no_at",
+        "placeholder",
+        "whitespace",
+    }
     q = email_list_quality(world["customers"], bounced=bounces["email"])
     t = q.table.set_index("customer_id")
     typos = fault.index[fault == "typo_domain"]
@@ -139,16 +146,27 @@ def test_self_service_page(world):
 # property: no message is ever produced for a channel without consent
 # ---------------------------------------------------------------------------------------------
 def _brute_force_consent(events: pd.DataFrame, cid: int, channel: str, t: pd.Timestamp) -> bool:
-    ev = events[(events["customer_id"] == cid) & (events["channel"].astype(str) == channel)
-                & (events["time"] <= t)]
+    ev = events[
+        (events["customer_id"] == cid)
+        & (events["channel"].astype(str) == channel)
+        & (events["time"] <= t)
+    ]
     if ev.empty:
         return False
     return ev.sort_values(["time", "event_id"]).iloc[-1]["action"] == "opt_in"
 
 
-@pytest.mark.parametrize(("domain", "n", "seed"),
-                         [("bank", 250, 1), ("retail", 250, 2), ("bank", 700, 3),
-                          ("retail", 500, 4), ("bank", 400, 5), ("retail", 300, 6)])
+@pytest.mark.parametrize(
+    ("domain", "n", "seed"),
+    [
+        ("bank", 250, 1),
+        ("retail", 250, 2),
+        ("bank", 700, 3),
+        ("retail", 500, 4),
+        ("bank", 400, 5),
+        ("retail", 300, 6),
+    ],
+)
 def test_no_message_without_consent(domain, n, seed):
     world = generate(domain, n_customers=n, seed=seed, months=6)
     rng = np.random.default_rng(seed)
@@ -158,17 +176,22 @@ def test_no_message_without_consent(domain, n, seed):
     ids = world["customers"]["customer_id"].to_numpy()
     # random later opt-outs and opt-ins through the preference centre
     k = n // 2
-    led = led.record(rng.choice(ids, k), rng.choice(CONTACT_CHANNELS, k),
-                     rng.choice(["opt_in", "opt_out"], k),
-                     start + pd.to_timedelta(rng.random(k) * span, unit="s"))
+    led = led.record(
+        rng.choice(ids, k),
+        rng.choice(CONTACT_CHANNELS, k),
+        rng.choice(["opt_in", "opt_out"], k),
+        start + pd.to_timedelta(rng.random(k) * span, unit="s"),
+    )
     # random message requests, including unknown customers and channels
     m = 3 * n
-    msgs = pd.DataFrame({
-        "customer_id": np.r_[rng.choice(ids, m - 5), [10**9] * 5],
-        "channel": np.r_[rng.choice(CONTACT_CHANNELS, m - 10), ["fax"] * 10],
-        "send_time": start + pd.to_timedelta(rng.random(m) * span, unit="s"),
-        "priority": rng.random(m),
-    })
+    msgs = pd.DataFrame(
+        {
+            "customer_id": np.r_[rng.choice(ids, m - 5), [10**9] * 5],
+            "channel": np.r_[rng.choice(CONTACT_CHANNELS, m - 10), ["fax"] * 10],
+            "send_time": start + pd.to_timedelta(rng.random(m) * span, unit="s"),
+            "priority": rng.random(m),
+        }
+    )
     report = TransactionEngine(led, max_messages=3, period_days=7.0).send(msgs)
     gate = gate_messages(msgs, led)
     for sent in (report.sent, gate.sent):
@@ -177,8 +200,9 @@ def test_no_message_without_consent(domain, n, seed):
             assert _brute_force_consent(led.events, row.customer_id, row.channel, row.send_time)
     # whatever was blocked for consent really had none
     no_consent = gate.blocked
-    assert not led.has_consent(no_consent["customer_id"], no_consent["channel"],
-                               no_consent["send_time"]).any()
+    assert not led.has_consent(
+        no_consent["customer_id"], no_consent["channel"], no_consent["send_time"]
+    ).any()
     assert len(gate.sent) + len(gate.blocked) == len(msgs)
     # the broadcast path: plan at a moment, messages, gate
     at = start + (end - start) / 2
@@ -188,19 +212,29 @@ def test_no_message_without_consent(domain, n, seed):
     planned = led.has_consent(out["customer_id"], out["channel"], out["send_time"])
     # a plan made at midnight may be overtaken by an opt-out later that day: the gate catches it
     late = gate_messages(out, led)
-    assert led.has_consent(late.sent["customer_id"], late.sent["channel"],
-                           late.sent["send_time"]).all()
+    assert led.has_consent(
+        late.sent["customer_id"], late.sent["channel"], late.sent["send_time"]
+    ).all()
     assert planned.mean() > 0.95 if len(out) else True
 
 
 def test_ledger_rejects_bad_event_tables():
     with pytest.raises(DataError, match="column 'time' not found"):
-        ConsentLedger.from_events(pd.DataFrame({"customer_id": [1], "channel": ["email"],
-                                                "action": ["opt_in"]}))
+        ConsentLedger.from_events(
+            pd.DataFrame({"customer_id": [1], "channel": ["email"], "action": ["opt_in"]})
+        )
     with pytest.raises(DataError, match="'event_id' must hold unique integers"):
-        ConsentLedger.from_events(pd.DataFrame({"event_id": [1, 1], "customer_id": [1, 2],
-                                                "channel": "email", "action": "opt_in",
-                                                "time": pd.Timestamp("2024-01-01")}))
+        ConsentLedger.from_events(
+            pd.DataFrame(
+                {
+                    "event_id": [1, 1],
+                    "customer_id": [1, 2],
+                    "channel": "email",
+                    "action": "opt_in",
+                    "time": pd.Timestamp("2024-01-01"),
+                }
+            )
+        )
 
 
 def test_engines_run_on_a_warehouse_360(tmp_path, world):
@@ -211,9 +245,13 @@ def test_engines_run_on_a_warehouse_360(tmp_path, world):
     owned = owned_matrix(world)
     # a stand-in for the warehouse's mart_customer_360 (built by ecrm_lab.warehouse.build)
     rng = np.random.default_rng(0)
-    mart = pd.DataFrame({"customer_id": owned.customer_ids[::-1].copy(),
-                         "n_complaints": rng.integers(0, 3, owned.n_customers),
-                         "age": rng.integers(18, 90, owned.n_customers)})
+    mart = pd.DataFrame(
+        {
+            "customer_id": owned.customer_ids[::-1].copy(),
+            "n_complaints": rng.integers(0, 3, owned.n_customers),
+            "age": rng.integers(18, 90, owned.n_customers),
+        }
+    )
     db = tmp_path / "wh.duckdb"
     con = duckdb.connect(str(db))
     con.register("mart_df", mart)

@@ -37,15 +37,20 @@ def test_committed_notebook_was_executed_without_errors(name):
     assert all(c.execution_count is not None for c in code), "commit the outputs of a full run"
     for cell in code:
         assert all(o.output_type != "error" for o in cell.outputs)
-    assert any(
-        "nbval-check-output" in c.metadata.get("tags", []) for c in code
-    ), "tag the cells that show key results with nbval-check-output"
+    assert any("nbval-check-output" in c.metadata.get("tags", []) for c in code), (
+        "tag the cells that show key results with nbval-check-output"
+    )
 
 
 def test_normalise_gives_stable_ids_and_drops_volatile_metadata():
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"papermill": {"duration": 1.2}, "language_info": {"name": "python", "version": "3.11.7"}}
-    cell = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["a"], "execution": {"iopub.status.busy": "2026-01-01T00:00:00"}})
+    nb.metadata = {
+        "papermill": {"duration": 1.2},
+        "language_info": {"name": "python", "version": "3.11.7"},
+    }
+    cell = nbformat.v4.new_code_cell(
+        "x = 1", metadata={"tags": ["a"], "execution": {"iopub.status.busy": "2026-01-01T00:00:00"}}
+    )
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="100%|####|"),
         nbformat.v4.new_output("stream", name="stdout", text="hi"),

@@ -30,14 +30,18 @@ def test_parameters_cell_is_generated_from_the_registry(name):
     nb = nbformat.read(lesson.notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     first = code[0]
-    assert "parameters" in first.metadata.get("tags", []), "first code cell must be tagged 'parameters'"
+    assert "parameters" in first.metadata.get("tags", []), (
+        "first code cell must be tagged 'parameters'"
+    )
     assert first.source == parameters_source(lesson)
     # papermill reads the same names, types and defaults (it documents them with --help-notebook)
     inspected = pm.inspect_notebook(str(lesson.notebook))
     assert list(inspected) == [p.name for p in lesson.params]
     for p in lesson.params:
         assert inspected[p.name]["inferred_type_name"] == p.type_name
-        assert inspected[p.name]["default"] == (f'"{p.default}"' if p.kind is str else repr(p.default))
+        assert inspected[p.name]["default"] == (
+            f'"{p.default}"' if p.kind is str else repr(p.default)
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -53,7 +57,9 @@ def test_lessons_are_found_by_number_slug_or_name():
     assert get_lesson(first.number) is first
     assert get_lesson(f"{first.number:02d}") is first
     assert get_lesson(first.slug) is first
-    with pytest.raises(InvalidParameterError, match="There is no lesson 'nope'. Known lessons: 00_"):
+    with pytest.raises(
+        InvalidParameterError, match="There is no lesson 'nope'. Known lessons: 00_"
+    ):
         get_lesson("nope")
 
 

@@ -27,10 +27,15 @@ def _no_kernel(monkeypatch):
     ("params", "message"),
     [
         ({"no_such_param": 1}, r"has no parameter 'no_such_param'"),
-        ({"show_lessons": "yes"}, r"The 'show_lessons' parameter of lesson 00_ecrm_architecture must be a bool\. Got 'yes' \(str\) instead\."),
+        (
+            {"show_lessons": "yes"},
+            r"The 'show_lessons' parameter of lesson 00_ecrm_architecture must be a bool\. Got 'yes' \(str\) instead\.",
+        ),
     ],
 )
-def test_bad_parameters_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, params, message):
+def test_bad_parameters_are_refused_before_any_kernel_starts(
+    tmp_path, monkeypatch, params, message
+):
     _no_kernel(monkeypatch)
     with pytest.raises(InvalidParameterError, match=message):
         run_lesson(FIRST, params, tmp_path)
@@ -72,7 +77,9 @@ def test_a_parameter_no_selected_lesson_takes_is_refused_for_a_batch(tmp_path, m
         (["run", "0", "--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
-def test_cli_bad_input_exits_2_with_one_line_and_no_output(tmp_path, monkeypatch, capsys, argv, needle):
+def test_cli_bad_input_exits_2_with_one_line_and_no_output(
+    tmp_path, monkeypatch, capsys, argv, needle
+):
     _no_kernel(monkeypatch)
     argv = argv + ["--out", str(tmp_path / "out")] if argv[0] == "run" else argv
     with pytest.raises(SystemExit) if "--bogus" in argv else _nothing():

@@ -27,10 +27,16 @@ def portfolio(bank_world):
 
 
 def _one_keyword(bid: float, median: float = 2.0, sigma: float = 0.8) -> pd.DataFrame:
-    return pd.DataFrame({
-        "searches_per_day": [1000.0], "ctr": [0.1], "conversion_rate": [0.05],
-        "competitor_median": [median], "competitor_sigma": [sigma], "current_bid": [bid],
-    })
+    return pd.DataFrame(
+        {
+            "searches_per_day": [1000.0],
+            "ctr": [0.1],
+            "conversion_rate": [0.05],
+            "competitor_median": [median],
+            "competitor_sigma": [sigma],
+            "current_bid": [bid],
+        }
+    )
 
 
 def test_second_price_auction_by_hand():
@@ -116,8 +122,13 @@ def test_acquisition_channels(bank_world):
     assert t["new_customers"].sum() == n_new
     assert a.monthly.to_numpy().sum() == n_new
     online = t["visitors"].notna()
-    assert set(t.index[online]) == {"organic_search", "paid_search", "affiliate", "online_pr",
-                                    "display_ads"}
+    assert set(t.index[online]) == {
+        "organic_search",
+        "paid_search",
+        "affiliate",
+        "online_pr",
+        "display_ads",
+    }
     assert t.loc[online, "conversion"].between(0, 1).all()
     # per-acquisition channels cost their rate per customer
     assert t.loc["affiliate", "cost_per_acquisition"] == pytest.approx(

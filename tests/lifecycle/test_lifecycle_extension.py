@@ -20,8 +20,9 @@ def test_bank_adoption_matches_the_lifecycle_events(bank_world):
     assert a.monthly.to_numpy().sum() == n
     t = a.table
     np.testing.assert_array_equal(t["up_sell"] + t["cross_sell"], t["adoptions"])
-    np.testing.assert_array_equal(t[["organic", "rule", "campaign", "sales"]].sum(axis=1),
-                                  t["adoptions"])
+    np.testing.assert_array_equal(
+        t[["organic", "rule", "campaign", "sales"]].sum(axis=1), t["adoptions"]
+    )
     # a savings account next to the current account deepens the account family: up-sell
     assert t.loc["savings_account", "up_sell"] > t.loc["savings_account", "cross_sell"]
     assert t.loc["mortgage", "cross_sell"] > t.loc["mortgage", "up_sell"]
@@ -54,8 +55,12 @@ def test_relationship_depth(bank_world, retail_world):
 def test_cross_sell_offers(bank_world):
     r = cross_sell(bank_world, k=2)
     t = r.evaluation
-    assert set(t["engine"]) == {"association_rules", "next_best_product", "popularity",
-                                "oracle_true_take_up"}
+    assert set(t["engine"]) == {
+        "association_rules",
+        "next_best_product",
+        "popularity",
+        "oracle_true_take_up",
+    }
     assert t["hit_rate"].between(0, 1).all()
     # hit rate grows with the number of offers
     for _, g in t.groupby("engine"):

@@ -21,11 +21,14 @@ matplotlib.use("Agg")
 
 
 def test_cohort_table_by_hand():
-    log = pd.DataFrame({
-        "c": ["a", "a", "a", "b", "c", "c"],
-        "d": pd.to_datetime(["2024-01-03", "2024-02-10", "2024-03-01", "2024-01-20",
-                             "2024-02-02", "2024-02-20"]),
-    })
+    log = pd.DataFrame(
+        {
+            "c": ["a", "a", "a", "b", "c", "c"],
+            "d": pd.to_datetime(
+                ["2024-01-03", "2024-02-10", "2024-03-01", "2024-01-20", "2024-02-02", "2024-02-20"]
+            ),
+        }
+    )
     t = cohort_table(log, "c", "d", end="2024-04-01")
     # January cohort (a, b): month 0 both, month 1 only a, month 2 only a
     np.testing.assert_allclose(t.table.iloc[0, :3], [1.0, 0.5, 0.5])
@@ -94,8 +97,10 @@ def test_retention_curve_retail_uses_loyalty_members(retail_world):
 
 
 def test_churn_hazards(bank_world):
-    tables = {by: churn_hazards(bank_world, by).table
-              for by in ("segment", "acquisition_channel", "service")}
+    tables = {
+        by: churn_hazards(bank_world, by).table
+        for by in ("segment", "acquisition_channel", "service")
+    }
     exposure = {by: t["customer_months"].sum() for by, t in tables.items()}
     churns = {by: t["churns"].sum() for by, t in tables.items()}
     assert len(set(exposure.values())) == 1 and len(set(churns.values())) == 1

@@ -35,11 +35,13 @@ def _codes(states: pd.DataFrame) -> np.ndarray:
 
 def test_transition_counts_by_hand():
     cat = pd.CategoricalDtype(STATES)
-    states = pd.DataFrame({
-        "m0": pd.Categorical(["prospect", "active"], dtype=cat),
-        "m1": pd.Categorical(["new", "at_risk"], dtype=cat),
-        "m2": pd.Categorical(["active", "lapsed"], dtype=cat),
-    })
+    states = pd.DataFrame(
+        {
+            "m0": pd.Categorical(["prospect", "active"], dtype=cat),
+            "m1": pd.Categorical(["new", "at_risk"], dtype=cat),
+            "m2": pd.Categorical(["active", "lapsed"], dtype=cat),
+        }
+    )
     c = transition_counts(states)
     assert c.to_numpy().sum() == 4
     assert c.loc["prospect", "new"] == 1 and c.loc["new", "active"] == 1

@@ -66,13 +66,30 @@ def test_every_table_matches_its_schema(fixture, request):
 
 
 def test_contract_tables_exist(bank_world, retail_world):
-    common = {"customers", "products", "campaigns", "campaign_contacts", "campaign_responses",
-              "web_sessions", "page_views", "service_requests", "sales_leads",
-              "lifecycle_events", "raw_crm_customers", "raw_web_customers"}
+    common = {
+        "customers",
+        "products",
+        "campaigns",
+        "campaign_contacts",
+        "campaign_responses",
+        "web_sessions",
+        "page_views",
+        "service_requests",
+        "sales_leads",
+        "lifecycle_events",
+        "raw_crm_customers",
+        "raw_web_customers",
+    }
     assert common | {"accounts", "transactions"} <= set(bank_world.tables)
     assert common | {"orders", "order_lines"} <= set(retail_world.tables)
-    truth = {"customer_traits", "planted_anomalies", "true_churn", "campaign_uplift",
-             "customer_value", "data_quality_faults"}
+    truth = {
+        "customer_traits",
+        "planted_anomalies",
+        "true_churn",
+        "campaign_uplift",
+        "customer_value",
+        "data_quality_faults",
+    }
     assert truth | {"planted_rules", "planted_sequences"} <= set(retail_world.truth)
     assert truth <= set(bank_world.truth)
 
@@ -95,8 +112,10 @@ def test_keys_and_references_hold(bank_world, retail_world):
 
 
 def test_events_stay_inside_the_customer_lifetime(bank_world, retail_world):
-    for world, table, col in ((bank_world, "transactions", "timestamp"),
-                              (retail_world, "orders", "order_date")):
+    for world, table, col in (
+        (bank_world, "transactions", "timestamp"),
+        (retail_world, "orders", "order_date"),
+    ):
         ev = world[table].merge(world.truth["true_churn"], on="customer_id")
         ev = ev.merge(world["customers"][["customer_id", "acquisition_date"]], on="customer_id")
         assert (ev[col] >= ev["acquisition_date"]).all()

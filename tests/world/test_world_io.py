@@ -47,7 +47,8 @@ def test_bank_round_trip_through_csv(tmp_path):
 def test_same_parameters_give_byte_identical_files(fmt, tmp_path):
     a = generate("bank", n_customers=300, seed=8, months=4).save(tmp_path / "a", format=fmt)
     b = generate("bank", n_customers=300, seed=8, months=4, n_jobs=1).save(
-        tmp_path / "b", format=fmt, n_jobs=1)
+        tmp_path / "b", format=fmt, n_jobs=1
+    )
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for f in files:
@@ -157,8 +158,23 @@ def test_world_access_and_repr(small):
 
 def test_cli_generate(tmp_path, capsys):
     out = tmp_path / "w"
-    code = main(["generate", "--domain", "retail", "--customers", "200", "--seed", "3",
-                 "--months", "3", "--format", "csv", "--out", str(out)])
+    code = main(
+        [
+            "generate",
+            "--domain",
+            "retail",
+            "--customers",
+            "200",
+            "--seed",
+            "3",
+            "--months",
+            "3",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "saved to" in capsys.readouterr().out
     w = load_world(out)

@@ -24,8 +24,7 @@ PETS = TableSchema(
         Column("name", "string", "Name.", nullable=True),
         Column("weight", "float64", "Kilograms.", low=0.0, high=80.0),
         Column("born", "date", "Birth day.", high="end"),
-        Column("seen", "datetime64[ns]", "Last visit.", low="start", high="end",
-               nullable=True),
+        Column("seen", "datetime64[ns]", "Last visit.", low="start", high="end", nullable=True),
         Column("vaccinated", "bool", "Vaccinated."),
         Column("chip", "string", "Chip number.", domains=("bank",)),
     ),
@@ -35,16 +34,18 @@ SPAN = (pd.Timestamp("2023-01-01"), pd.Timestamp("2024-01-01"))
 
 
 def pets() -> pd.DataFrame:
-    return pd.DataFrame({
-        "pet_id": np.array([1, 2, 3], dtype=np.int64),
-        "owner_id": np.array([10, 10, 11], dtype=np.int64),
-        "kind": pd.Categorical(["cat", "dog", "cat"], categories=["cat", "dog"]),
-        "name": pd.array(["Tom", None, "Kit"], dtype="str"),
-        "weight": [4.0, 30.5, 3.2],
-        "born": pd.to_datetime(["2020-05-01", "2019-01-31", "2023-06-30"]).as_unit("ns"),
-        "seen": pd.to_datetime(["2023-02-01 10:00", None, "2023-12-31 23:59"]).as_unit("ns"),
-        "vaccinated": [True, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "pet_id": np.array([1, 2, 3], dtype=np.int64),
+            "owner_id": np.array([10, 10, 11], dtype=np.int64),
+            "kind": pd.Categorical(["cat", "dog", "cat"], categories=["cat", "dog"]),
+            "name": pd.array(["Tom", None, "Kit"], dtype="str"),
+            "weight": [4.0, 30.5, 3.2],
+            "born": pd.to_datetime(["2020-05-01", "2019-01-31", "2023-06-30"]).as_unit("ns"),
+            "seen": pd.to_datetime(["2023-02-01 10:00", None, "2023-12-31 23:59"]).as_unit("ns"),
+            "vaccinated": [True, False, True],
+        }
+    )
 
 
 OWNERS = {"owners": pd.DataFrame({"owner_id": np.array([10, 11], dtype=np.int64)})}
@@ -63,25 +64,40 @@ def test_a_valid_table_passes():
     [
         (lambda d: d.drop(columns="weight"), r"table 'pets', column 'weight': missing column"),
         (lambda d: d.assign(extra=1), r"column 'extra': column not declared"),
-        (lambda d: d.assign(weight=d["weight"].astype("float32")),
-         r"column 'weight': dtype must be float64, got float32"),
+        (
+            lambda d: d.assign(weight=d["weight"].astype("float32")),
+            r"column 'weight': dtype must be float64, got float32",
+        ),
         (lambda d: d.assign(weight=[4.0, np.nan, 1.0]), r"column 'weight': 1 missing value"),
-        (lambda d: d.assign(weight=[4.0, 99.0, 1.0]),
-         r"column 'weight': 1 value\(s\) above the maximum 80"),
-        (lambda d: d.assign(pet_id=np.array([1, 1, 0], dtype=np.int64)),
-         r"column 'pet_id': 1 value\(s\) below the minimum 1"),
-        (lambda d: d.assign(pet_id=np.array([1, 1, 2], dtype=np.int64)),
-         r"column 'pet_id': values must be unique; 1 occurs"),
-        (lambda d: d.assign(kind=pd.Categorical(["cat", "cow", "dog"])),
-         r"column 'kind': value 'cow' is not one of 'cat', 'dog'"),
-        (lambda d: d.assign(owner_id=np.array([10, 12, 11], dtype=np.int64)),
-         r"column 'owner_id': 1 value\(s\) not found in owners.owner_id \(for example 12\)"),
-        (lambda d: d.assign(born=d["born"] + pd.Timedelta(hours=3)),
-         r"column 'born': 3 value\(s\) are not at midnight"),
-        (lambda d: d.assign(seen=pd.to_datetime(["2024-01-01", None, None]).as_unit("ns")),
-         r"column 'seen': 1 value\(s\) at or after the end 2024-01-01"),
-        (lambda d: d.assign(name=d["name"].astype(object)),
-         r"column 'name': dtype must be string"),
+        (
+            lambda d: d.assign(weight=[4.0, 99.0, 1.0]),
+            r"column 'weight': 1 value\(s\) above the maximum 80",
+        ),
+        (
+            lambda d: d.assign(pet_id=np.array([1, 1, 0], dtype=np.int64)),
+            r"column 'pet_id': 1 value\(s\) below the minimum 1",
+        ),
+        (
+            lambda d: d.assign(pet_id=np.array([1, 1, 2], dtype=np.int64)),
+            r"column 'pet_id': values must be unique; 1 occurs",
+        ),
+        (
+            lambda d: d.assign(kind=pd.Categorical(["cat", "cow", "dog"])),
+            r"column 'kind': value 'cow' is not one of 'cat', 'dog'",
+        ),
+        (
+            lambda d: d.assign(owner_id=np.array([10, 12, 11], dtype=np.int64)),
+            r"column 'owner_id': 1 value\(s\) not found in owners.owner_id \(for example 12\)",
+        ),
+        (
+            lambda d: d.assign(born=d["born"] + pd.Timedelta(hours=3)),
+            r"column 'born': 3 value\(s\) are not at midnight",
+        ),
+        (
+            lambda d: d.assign(seen=pd.to_datetime(["2024-01-01", None, None]).as_unit("ns")),
+            r"column 'seen': 1 value\(s\) at or after the end 2024-01-01",
+        ),
+        (lambda d: d.assign(name=d["name"].astype(object)), r"column 'name': dtype must be string"),
     ],
 )
 def test_each_fault_names_table_and_column(change, match):
@@ -90,9 +106,15 @@ def test_each_fault_names_table_and_column(change, match):
 
 
 def test_primary_key_and_domain_columns():
-    two_keys = TableSchema("pairs", "Pairs.", (Column("a", "int64", "A."),
-                                               Column("b", "int64", "B.")), primary_key=("a", "b"))
-    df = pd.DataFrame({"a": np.array([1, 1], dtype=np.int64), "b": np.array([2, 2], dtype=np.int64)})
+    two_keys = TableSchema(
+        "pairs",
+        "Pairs.",
+        (Column("a", "int64", "A."), Column("b", "int64", "B.")),
+        primary_key=("a", "b"),
+    )
+    df = pd.DataFrame(
+        {"a": np.array([1, 1], dtype=np.int64), "b": np.array([2, 2], dtype=np.int64)}
+    )
     with pytest.raises(SchemaError, match=r"table 'pairs': primary key \('a', 'b'\) is not unique"):
         validate_table(df, two_keys)
     # the bank has a 'chip' column, the retailer does not
@@ -106,8 +128,12 @@ def test_primary_key_and_domain_columns():
 def test_coerce_restores_dtypes_after_a_csv_round_trip(tmp_path):
     df = pets()
     df.to_csv(tmp_path / "p.csv", index=False)
-    back = pd.read_csv(tmp_path / "p.csv", dtype={"kind": "str", "name": "str"},
-                       keep_default_na=False, na_values=[""])
+    back = pd.read_csv(
+        tmp_path / "p.csv",
+        dtype={"kind": "str", "name": "str"},
+        keep_default_na=False,
+        na_values=[""],
+    )
     back = coerce_table(back, PETS, domain="retail")
     pd.testing.assert_frame_equal(back, df)
     check(back)

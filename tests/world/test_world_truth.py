@@ -34,8 +34,11 @@ def test_pairs_that_were_not_planted_have_lift_near_one(retail_world):
     for rule in retail_world.truth["planted_rules"].itertuples():
         planted |= {*rule.antecedent.split("|"), rule.consequent}
     top = [c for c in lines["product_code"].value_counts().index[:25] if c not in planted]
-    lifts = [len(sets[a] & sets[b]) / len(sets[a]) / (len(sets[b]) / n_orders)
-             for i, a in enumerate(top) for b in top[i + 1:]]
+    lifts = [
+        len(sets[a] & sets[b]) / len(sets[a]) / (len(sets[b]) / n_orders)
+        for i, a in enumerate(top)
+        for b in top[i + 1 :]
+    ]
     assert 0.6 < np.median(lifts) < 1.6  # no structure beyond the customers' tastes
     assert np.quantile(lifts, 0.95) < 3  # every planted rule has lift > 3
 
@@ -61,8 +64,9 @@ def test_bank_holding_rules_and_sequences(bank_world):
         assert with_ante[rule.consequent].mean() > rule.planted_probability - 0.1
         assert with_ante[rule.consequent].mean() > held[rule.consequent].mean() + 0.2
     core = acc[acc["opened_via"] != "campaign"]  # the rule works on the generator's openings
-    opened = core.pivot_table(index="customer_id", columns="product_code", values="open_date",
-                              aggfunc="min")
+    opened = core.pivot_table(
+        index="customer_id", columns="product_code", values="open_date", aggfunc="min"
+    )
     gap = (opened["insurance"] - opened["mortgage"]).dt.days
     # mortgages opened in the horizon by customers without insurance at that time
     new_mortgage = (opened["mortgage"] >= pd.Timestamp(bank_world.meta["start"])) & ~(gap < 0)
@@ -91,8 +95,9 @@ def test_retail_anomalies_are_in_the_data(retail_world):
     anomalies = retail_world.truth["planted_anomalies"]
     lines = retail_world["order_lines"]
     glitch = anomalies[anomalies["kind"] == "price_glitch"]
-    hit = lines.merge(glitch, left_on=["order_id", "product_code"],
-                      right_on=["record_id", "product_code"])
+    hit = lines.merge(
+        glitch, left_on=["order_id", "product_code"], right_on=["record_id", "product_code"]
+    )
     assert len(hit) == len(glitch) and (hit["unit_price"] == 0.01).all()
     bulk = anomalies[anomalies["kind"] == "bulk_order"]
     big = lines.groupby("order_id")["quantity"].max()
@@ -140,7 +145,9 @@ def test_traits_are_consistent(bank_world, retail_world):
         for c in ("consent_email", "consent_sms", "consent_phone", "consent_post"):
             assert (t[c].to_numpy() == world["customers"][c].to_numpy()).all()
     # segments differ the way they were specified: retired customers are older
-    c = bank_world["customers"].merge(bank_world.truth["customer_traits"][["customer_id", "segment"]])
+    c = bank_world["customers"].merge(
+        bank_world.truth["customer_traits"][["customer_id", "segment"]]
+    )
     age = (pd.Timestamp("2023-01-01") - c["birth_date"]).dt.days / 365.25
     means = age.groupby(c["segment"], observed=True).mean()
     assert means["retired"] > means["family"] > means["young_digital"]

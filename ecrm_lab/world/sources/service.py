@@ -527,9 +527,7 @@ def _block(
             )
         start = np.maximum(churn[ch_rows] - RECENT_DAYS, win.a0[lo:hi][ch_rows])
         span = np.maximum(churn[ch_rows] - start, 0.0)
-        cnt = rng.poisson(
-            (DISSATISFIED_CHURN_FACTOR - 1.0) * rate[ch_rows] * mean_unsat * span
-        )
+        cnt = rng.poisson((DISSATISFIED_CHURN_FACTOR - 1.0) * rate[ch_rows] * mean_unsat * span)
         e = np.repeat(np.arange(len(ch_rows)), cnt)
         o = np.r_[o, ch_rows[e]]
         t = np.r_[t, start[e] + rng.random(len(e)) * span[e]]

@@ -229,7 +229,7 @@ result.changes[result.changes["stage"].isin(["preprocessing", "transformation"])
 result.evaluation.summary()[["metric", "value", "against"]].round(4)
 
 # %% [markdown]
-# Take-up is rare (about one contact in a hundred), so the holdout holds only a few dozen
+# Take-up is rare (about one contact in a hundred), so the holdout holds fewer than twenty
 # takers and the AUC is uncertain — the bootstrap interval says how much. The comparison
 # with the truth is steadier: it uses every holdout contact, and the *oracle* AUC — what
 # knowing each contact's true probability would achieve on the same contacts — is the

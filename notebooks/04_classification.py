@@ -111,7 +111,7 @@ result.plot(kind="roc");
 # %% [markdown]
 # ## The confusion matrix at the default threshold
 #
-# At a threshold of 0.5 almost nobody is predicted to take up — with a 1 % base rate, no
+# At a threshold of 0.5 (almost) nobody is predicted to take up — with a 1 % base rate, no
 # customer is *more likely than not* to take up. That is why the threshold has to come from
 # the economics, not from 0.5.
 

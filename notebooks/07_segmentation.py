@@ -162,8 +162,8 @@ churned = world.truth["true_churn"].set_index("customer_id")["churned"]
 # **Reading.** The planted segments are only partly visible in behaviour: k-means forced to
 # the true number of segments reaches an ARI clearly above 0 (chance) but far from 1, and
 # the silhouette's choice of k follows the *geometry* of the features, not the business
-# meaning — it need not equal the number of true segments, and can land much closer to
-# chance (compare the two k-means rows in the table above). RFM agrees with the personas
+# meaning — it need not equal the number of true segments, and need not recover them as
+# well (compare the two k-means rows in the table above). RFM agrees with the personas
 # even less, by design. Its names carry some meaning, but not all the names suggest: on the
 # default bank world *hibernating*, *at risk* and *can't lose* customers do churn far more
 # than *champions*, who hardly churn at all — yet champions are not the most valuable

@@ -162,8 +162,8 @@ scoring.plot();
 # %% [markdown]
 # Working only the scored top half gives up some deals, but saves proportionally more hours: the win
 # rate per lead worked and the wins per sales hour go up. The true-P(win) row is the ceiling
-# a perfect score would reach; the gap to it is what better data about the customers would
-# buy.
+# a perfect score would reach in wins per hour; the gap to it is what better data about the
+# customers would buy.
 
 # %%
 lessons.run_record(

@@ -130,8 +130,9 @@ comparison.engines["propensity_model"].models_.round(3)
 # %% [markdown]
 # ### One interface for one customer
 #
-# Every engine answers the same question. The hybrid ranks rules first (they encode what
-# the business knows), then the model and collaborative filtering, and says why:
+# Every engine answers the same question. The hybrid ranks rules first whenever one fires
+# (they encode what the business knows), then the model and collaborative filtering, and
+# says why:
 
 # %%
 customer = int(data.heldout.to_frame()["customer_id"].iloc[0])

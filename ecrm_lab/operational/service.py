@@ -170,8 +170,9 @@ def simulate_requests(
 
     Each customer opens ``Poisson(service_request_rate x days / 30.4)`` requests at uniform
     days; the channel comes from ``service_channel_probabilities`` and the category from
-    :data:`CATEGORY_MIX`. Phone, branch and store requests arrive in opening hours (8-20,
-    peaking late morning); the others at any time, mostly in the day.
+    :data:`CATEGORY_MIX`. Phone, branch and store requests arrive in opening hours
+    (:data:`ecrm_lab.world.behaviour.SERVICE_HOURS_OFFICE`: 7-20, peaking late morning); the
+    others at any time, mostly in the day (the same profiles as the world's requests).
 
     Returns
     -------
@@ -195,38 +196,8 @@ def simulate_requests(
     cats = np.array(SERVICE_CATEGORIES[domain], dtype=object)
     cat = cats[rng.choice(len(cats), size=n, p=np.array(CATEGORY_MIX[domain]))]
     day = rng.integers(0, days, size=n).astype(np.float64)
-    office = np.isin(ch, ("phone", "branch", "store"))
-    hours_office = np.array(
-        [0, 0, 0, 0, 0, 0, 0, 0, 1, 1.2, 1.2, 1.1, 1, 1, 1.1, 1, 0.9, 0.7, 0.5, 0.3, 0, 0, 0, 0]
-    )
-    hours_any = np.array(
-        [
-            0.2,
-            0.1,
-            0.05,
-            0.05,
-            0.05,
-            0.1,
-            0.3,
-            0.6,
-            0.9,
-            1,
-            1,
-            1,
-            1,
-            1,
-            1,
-            1,
-            1,
-            1,
-            1.1,
-            1.2,
-            1.2,
-            1,
-            0.7,
-            0.4,
-        ]
-    )
+    office = np.isin(ch, behaviour.OFFICE_CHANNELS)
+    hours_office, hours_any = behaviour.SERVICE_HOURS_OFFICE, behaviour.SERVICE_HOURS_ANY
     h = np.where(
         office,
         rng.choice(24, size=n, p=hours_office / hours_office.sum()),

@@ -138,6 +138,34 @@ class WorldContext:
         with ThreadPoolExecutor(max_workers=min(self.n_jobs, len(jobs))) as pool:
             return list(pool.map(lambda job: fn(*job), jobs))
 
+    def fill_blocks(
+        self,
+        name: str,
+        columns: dict[str, np.dtype | type | str],
+        fn: Callable[[int, int, np.random.Generator], tuple[dict[str, np.ndarray], T]],
+    ) -> tuple[dict[str, np.ndarray], list[T]]:
+        """Per-customer columns generated block by block straight into preallocated arrays.
+
+        ``fn(lo, hi, rng)`` returns ``(arrays, extra)``: ``arrays`` holds the block's values of
+        each of ``columns`` (name -> dtype; length ``hi - lo``), which are copied into rows
+        ``lo:hi`` of the whole columns, and ``extra`` is anything else the block produces
+        (e.g. its Arrow string arrays), returned in block order. Blocks run as in
+        :meth:`map_blocks`; no per-block frames are built and nothing is concatenated.
+        """
+        out = {col: np.empty(self.n_customers, dtype=dt) for col, dt in columns.items()}
+
+        def run(lo: int, hi: int, rng: np.random.Generator) -> T:
+            arrays, extra = fn(lo, hi, rng)
+            if arrays.keys() != out.keys():
+                raise KeyError(
+                    f"block of {name!r} returned columns {sorted(arrays)}, expected {sorted(out)}"
+                )
+            for col, values in arrays.items():
+                out[col][lo:hi] = values
+            return extra
+
+        return out, self.map_blocks(name, run)
+
     # -- time -----------------------------------------------------------------------------
     @property
     def horizon_days(self) -> float:

@@ -1,9 +1,10 @@
 """Fast vectorised string building for generated tables (names, e-mails, phone numbers).
 
 Building a million e-mail addresses with Python string operations is slow; here a string
-column is assembled directly as an Arrow string array: each part is a literal or a small
-vocabulary indexed per row, and the bytes are copied with NumPy fancy indexing. The result is
-a pandas Series of the default string dtype (``str``).
+column is assembled in Arrow: each part is a literal or a small vocabulary indexed per row,
+and one ``take`` (in C++, no per-row Python) gathers all parts in row order (see
+:func:`concat`). The result is an Arrow string array, or a pandas Series of the default string
+dtype (``str``).
 """
 
 from __future__ import annotations
@@ -20,17 +21,12 @@ STR_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
 class Vocab:
-    """A vocabulary of short strings, stored as a fixed-width byte matrix."""
+    """A vocabulary of short strings (an Arrow string array; rows index into it)."""
 
     def __init__(self, words: Sequence[str]):
-        enc = [w.encode("utf-8") for w in words]
         self.words = tuple(words)
-        self.lens = np.array([len(b) for b in enc], dtype=np.int64)
-        width = max(1, int(self.lens.max()) if len(enc) else 1)
-        self.matrix = np.zeros((len(enc), width), dtype=np.uint8)
-        for i, b in enumerate(enc):
-            self.matrix[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
-        self.mask = np.arange(width)[None, :] < self.lens[:, None]
+        self.array = pa.array(self.words, type=pa.string())
+        self.max_bytes = max((len(w.encode("utf-8")) for w in self.words), default=0)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -44,49 +40,52 @@ def concat(parts: Sequence[Part], n: int, valid: np.ndarray | None = None) -> pa
 
     Each part is a literal ``str`` (same for every row) or ``(vocab, indices)`` (row ``i``
     gets ``vocab.words[indices[i]]``). ``valid`` (bool array) marks rows that are not null.
+
+    How: the vocabularies are stacked into one array and a single ``take`` gathers the parts
+    of every row *interleaved* (row 0 part 0, row 0 part 1, ..., row 1 part 0, ...); the parts
+    of a row are then adjacent in the result's data buffer, so every ``k``-th offset of that
+    buffer delimits the joined rows and no byte is copied twice.
     """
-    widths = [len(p.encode("utf-8")) if isinstance(p, str) else p[0].matrix.shape[1] for p in parts]
-    total_w = int(sum(widths))
-    matrix = np.empty((n, total_w), dtype=np.uint8)
-    mask = np.empty((n, total_w), dtype=bool)
-    row_len = np.zeros(n, dtype=np.int64)  # bytes per row, from the vocabularies' lengths
-    col = 0
-    for p, w in zip(parts, widths, strict=True):
+    k = len(parts)
+    vocabs = [Vocab([p]) if isinstance(p, str) else p[0] for p in parts]
+    width = sum(v.max_bytes for v in vocabs)
+    large = n * width >= 2**31 - 1
+    stacked = pa.concat_arrays([v.array for v in vocabs])
+    if large:  # pragma: no cover - > 2 GB of text in one column
+        stacked = stacked.cast(pa.large_string())
+    idx = np.empty((n, k), dtype=np.int64)
+    base = 0
+    for j, (p, v) in enumerate(zip(parts, vocabs, strict=True)):
         if isinstance(p, str):
-            matrix[:, col : col + w] = np.frombuffer(p.encode("utf-8"), dtype=np.uint8)
-            mask[:, col : col + w] = True
-            row_len += w
+            idx[:, j] = base
         else:
-            vocab, idx = p
-            np.take(vocab.matrix, idx, axis=0, out=matrix[:, col : col + w], mode="clip")
-            np.take(vocab.mask, idx, axis=0, out=mask[:, col : col + w], mode="clip")
-            row_len += np.take(vocab.lens, idx, mode="clip")
-        col += w
-    keep = None if valid is None else np.asarray(valid, dtype=bool)
-    if keep is not None and not keep.all():
-        mask &= keep[:, None]
-        row_len *= keep
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(row_len, out=offsets[1:])
-    buf = matrix[mask]
-    if offsets[-1] < 2**31:
-        off_buf = pa.py_buffer(offsets.astype(np.int32))
-        typ = pa.string()
-    else:  # pragma: no cover - > 2 GB of text in one column
-        off_buf = pa.py_buffer(offsets)
-        typ = pa.large_string()
-    bitmap = None
-    null_count = 0
-    if keep is not None and not keep.all():
-        bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
-        null_count = int((~keep).sum())
+            sub = np.asarray(p[1])
+            if len(sub) != n:
+                raise ValueError(f"part {j} has {len(sub)} indices for {n} rows")
+            idx[:, j] = sub
+            idx[:, j] += base
+        base += len(v)
+    values = stacked.take(pa.array(idx.ravel()))
+    off_type = np.int64 if large else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=off_type)[values.offset :]
+    offsets = np.ascontiguousarray(offsets[: n * k + 1 : k])
+    bitmap, nulls = None, 0
+    if valid is not None:
+        keep = np.asarray(valid, dtype=bool)
+        nulls = int(n - np.count_nonzero(keep))
+        if nulls:
+            bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
     return pa.Array.from_buffers(
-        typ, n, [bitmap, off_buf, pa.py_buffer(buf)], null_count=null_count
+        pa.large_string() if large else pa.string(),
+        n,
+        [bitmap, pa.py_buffer(offsets), values.buffers()[2]],
+        null_count=nulls,
     )
 
 
-def to_series(arr: pa.Array, name: str | None = None) -> pd.Series:
-    """An Arrow string array as a pandas Series of the default ``str`` dtype."""
+def to_series(arr: pa.Array | pa.ChunkedArray, name: str | None = None) -> pd.Series:
+    """An Arrow string array (or chunked array) as a pandas Series of the default ``str``
+    dtype."""
     return pd.Series(arr.to_pandas(types_mapper={arr.type: STR_DTYPE}.get), name=name)
 
 

@@ -16,7 +16,12 @@ The process is simulated exactly and without per-customer Python loops:
 3. the first ``m`` of ``N`` sorted uniform times are ``S_i / (S_m + G)`` with ``S_i`` the cumulative
    sums of standard exponentials and ``G ~ Gamma(N - m + 1)`` (the rest of the spacings), so
    only the kept events are ever drawn;
-4. operational times are mapped back to calendar days.
+4. operational times are mapped back to calendar days;
+5. customers who churn inside the horizon drift away first: in the last
+   :data:`~ecrm_lab.world.behaviour.PRE_CHURN_DECLINE_DAYS` days before the churn date each
+   event is kept with probability :func:`~ecrm_lab.world.behaviour.pre_churn_activity`
+   (thinning a Poisson process by a time-varying probability gives the Poisson process of
+   the lower rate).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._context import WorldContext
-from .behaviour import seasonality
+from .behaviour import PRE_CHURN_DECLINE_DAYS, pre_churn_activity, seasonality
 
 __all__ = ["Events", "bgnbd_events", "Warp", "time_of_day", "last_event_day"]
 
@@ -91,6 +96,7 @@ def bgnbd_events(
     window_end: np.ndarray,
     pre_existing: np.ndarray,
     first_at_start: np.ndarray | None = None,
+    churn_day: np.ndarray | None = None,
 ) -> Events:
     """Simulate the BG/NBD event times of one block (see the module docstring).
 
@@ -110,6 +116,9 @@ def bgnbd_events(
     first_at_start : ndarray of bool, optional
         Customers whose window starts with a purchase (retail: a new customer is acquired by
         their first order). It counts as purchase 1 and may itself trigger the dropout.
+    churn_day : ndarray, optional
+        Day offset of the churn per customer (NaN when the customer does not churn in the
+        horizon): activity fades before it (step 5 of the module docstring).
     """
     n = len(rate_per_month)
     a = np.clip(window_start, 0.0, None)
@@ -143,6 +152,18 @@ def bgnbd_events(
     u[starts[(first > 0) & (m > 0)]] = 0.0  # the purchase at the window start
     op_t = op_a[owner] + u * (op_b - op_a)[owner]
     day = warp.inverse(op_t)
+    if churn_day is not None and total:
+        to_churn = np.asarray(churn_day, dtype=np.float64)[owner] - day
+        near = np.flatnonzero(to_churn < PRE_CHURN_DECLINE_DAYS)  # (NaN: no churn, never near)
+        if len(near):
+            gone = rng.random(len(near)) >= pre_churn_activity(to_churn[near])
+            keep = np.ones(total, dtype=bool)
+            keep[near[gone]] = False
+            keep[starts[(first > 0) & (m > 0)]] = True  # the acquiring purchase happens
+            owner, day = owner[keep], day[keep]
+            m = np.bincount(owner, minlength=n)
+            total = len(owner)
+            ends = np.cumsum(m)
     dropped = (k_rep <= big_n) & ~dormant
     if total:
         last_day = np.where(m > 0, day[np.maximum(ends - 1, 0)], a)

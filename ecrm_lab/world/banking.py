@@ -378,6 +378,7 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
         start,
         stop,
         acq < 0,
+        churn_day=churn,
     )
     owner = ev.owner
     m = len(owner)

@@ -14,7 +14,8 @@ Economics
     :func:`cost_to_serve`, :func:`category_weights`, :func:`expected_order_value`,
     :func:`expected_monthly_profit`, :func:`survival`, :func:`true_value`.
 Activity
-    ``purchase_rate`` (trait) with :func:`seasonality`; BG/NBD dropout ``dropout_p`` (trait).
+    ``purchase_rate`` (trait) with :func:`seasonality`; BG/NBD dropout ``dropout_p`` (trait);
+    the fading of activity in the months before churn, :func:`pre_churn_activity`.
 Campaigns
     :func:`take_up_probability` (given offer, contact and channel), :func:`contact_cost`,
     :func:`open_probability`, :func:`click_probability`.
@@ -22,14 +23,18 @@ Churn
     :func:`churn_hazard` (monthly hazard, raised by dissatisfying service contacts),
     :func:`win_back_probability`.
 Service
+    :data:`SERVICE_HOURS_OFFICE`, :data:`SERVICE_HOURS_ANY` (arrival hours),
     :func:`service_request_rate`, :func:`service_channel_probabilities`,
-    :func:`resolution_probability`, :func:`satisfaction_probability`.
+    :func:`resolution_probability`, :func:`satisfaction_probability`,
+    :func:`abandon_probability`.
 Web
     :func:`web_session_rate`, :func:`session_intent_probability`,
-    :func:`distress_probability`.
+    :func:`distress_probability`, :func:`web_account_probability`, :data:`SESSION_INTENTS`,
+    :func:`repeat_visit_rate`, :func:`extra_page_views`.
 Sales
     :data:`SALES_STAGES`, :data:`OBJECTIONS`, :func:`lead_rate`,
-    :func:`stage_conversion_probability`, :func:`objection_probabilities`.
+    :func:`stage_conversion_probability`, :func:`objection_probabilities`,
+    :func:`stage_duration_factor`.
 
 Examples
 --------
@@ -68,6 +73,7 @@ __all__ = [
     "logit",
     "draw_categorical",
     "draw_from_table",
+    "search_unit",
     "domain_of",
     "holding_probability",
     "expected_balance",
@@ -85,6 +91,18 @@ __all__ = [
     "click_probability",
     "churn_hazard",
     "win_back_probability",
+    "pre_churn_activity",
+    "SESSION_INTENTS",
+    "web_account_probability",
+    "repeat_visit_rate",
+    "extra_page_views",
+    "abandon_probability",
+    "stage_duration_factor",
+    "SERVICE_HOURS_OFFICE",
+    "SERVICE_HOURS_ANY",
+    "OFFICE_CHANNELS",
+    "PRE_CHURN_DECLINE_DAYS",
+    "PRE_CHURN_FLOOR",
     "service_request_rate",
     "service_channel_probabilities",
     "resolution_probability",
@@ -205,12 +223,66 @@ def draw_from_table(rng: np.random.Generator, table: np.ndarray, row: np.ndarray
         lut = _lookup_table(table)
         cell = rng.integers(0, 1 << LUT_BITS, len(row), dtype=np.int64)
         return lut[(row << LUT_BITS) | cell].astype(np.int64)
+    flat = _flat_cumulative(table)
+    u = rng.random(len(row))
+    if k <= 256 and len(row) >= 4096:
+        idx = search_unit(flat, u, row, k)
+    else:
+        idx = np.searchsorted(flat, row + u, side="right")
+    return np.clip(idx - row * c, 0, c - 1)
+
+
+def _flat_cumulative(table: np.ndarray) -> np.ndarray:
+    """Row ``r`` of the normalised cumulative table, shifted by ``r`` and flattened, so one
+    sorted array serves every row: the category of ``u`` in row ``r`` is found at ``r + u``."""
+    k = table.shape[0]
     cum = np.cumsum(table, axis=1)
     cum = cum / cum[:, -1:]
-    flat = (cum + np.arange(k)[:, None]).ravel()
-    u = rng.random(len(row))
-    idx = np.searchsorted(flat, row + u, side="right") - row * c
-    return np.clip(idx, 0, c - 1)
+    return (cum + np.arange(k)[:, None]).ravel()
+
+
+#: cells per unit interval of the brackets of :func:`search_unit`
+_BRACKET_BITS = 12
+_BRACKET_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def search_unit(
+    edges: np.ndarray, u: np.ndarray, row: np.ndarray | None = None, k: int = 1
+) -> np.ndarray:
+    """``np.searchsorted(edges, row + u, side="right")`` for uniforms ``u`` in ``[0, 1)``
+    (``row`` in ``[0, k)``, or none), exactly, in a fraction of its time.
+
+    For drawing categories from a cumulative distribution (``edges`` sorted, e.g. the CDF of
+    a few regions, or :func:`_flat_cumulative` of a table): each unit interval is cut into
+    2**12 cells whose first and last answers are tabled (and cached); inside a cell with equal
+    answers the answer is known, and only the few values whose cell holds an edge are
+    searched.
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    u = np.asarray(u, dtype=np.float64)
+    key = edges.tobytes() + str(k).encode()
+    brackets = _BRACKET_CACHE.get(key)
+    g = 1 << _BRACKET_BITS
+    if brackets is None:
+        cuts = (np.arange(k)[:, None] + np.arange(g + 1)[None, :] / g).ravel()
+        at = np.searchsorted(edges, cuts, side="right").reshape(k, g + 1)
+        dtype = np.int16 if len(edges) < 2**15 else np.int64
+        brackets = (at[:, :-1].astype(dtype).ravel(), at[:, 1:].astype(dtype).ravel())
+        if len(_BRACKET_CACHE) > 256:
+            _BRACKET_CACHE.clear()
+        _BRACKET_CACHE[key] = brackets
+    first, last = brackets
+    # u * 2**12 is exact, and row + u (rounded) stays inside the closed cell
+    cell = (u * g).astype(np.int64)
+    if row is not None:
+        cell |= row << _BRACKET_BITS
+    lo = first[cell]
+    idx = lo.astype(np.int64)
+    open_ = np.flatnonzero(lo != last[cell])
+    if len(open_):
+        x = u[open_] if row is None else row[open_] + u[open_]
+        idx[open_] = np.searchsorted(edges, x, side="right")
+    return idx
 
 
 def domain_of(traits: pd.DataFrame) -> str:
@@ -484,6 +556,44 @@ def churn_hazard(traits: pd.DataFrame, dissatisfied_contacts=0.0) -> np.ndarray:
     return np.clip(_col(traits, "churn_hazard") * DISSATISFIED_CHURN_FACTOR**d, 0.0, 0.6)
 
 
+#: when service requests arrive: relative weight per hour of the day (0-23) of requests in
+#: the channels with opening hours (phone, branch, store: 7-20, peaking late morning) and in
+#: the others (web self-service, e-mail, chat: any time, mostly in the day and evening)
+SERVICE_HOURS_OFFICE = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 0.3, 1, 1.2, 1.2, 1.1, 1, 1, 1.1, 1, 0.9, 0.7, 0.5, 0.3, 0, 0, 0, 0],
+    dtype=np.float64,
+)
+SERVICE_HOURS_ANY = np.array(
+    [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.1, 1.2, 1.2]
+    + [1, 0.7, 0.4],
+    dtype=np.float64,
+)
+#: the service channels that keep opening hours
+OFFICE_CHANNELS = ("phone", "branch", "store")
+
+
+#: a customer who is about to churn drifts away first: over the last
+#: ``PRE_CHURN_DECLINE_DAYS`` days before the churn date their transactions / orders fall
+#: linearly to ``PRE_CHURN_FLOOR`` of the usual rate (the early-warning signal churn models
+#: can learn from recency and a falling frequency)
+PRE_CHURN_DECLINE_DAYS = 90.0
+PRE_CHURN_FLOOR = 0.2
+
+
+def pre_churn_activity(days_to_churn) -> np.ndarray:
+    """Activity relative to the usual rate, ``days_to_churn`` days before the churn date.
+
+    1 until :data:`PRE_CHURN_DECLINE_DAYS` before churn, then falling linearly to
+    :data:`PRE_CHURN_FLOOR` at the churn date; 1 where ``days_to_churn`` is NaN (no churn).
+
+    >>> pre_churn_activity([200.0, 45.0, 0.0, float("nan")]).round(2).tolist()
+    [1.0, 0.6, 0.2, 1.0]
+    """
+    d = np.asarray(days_to_churn, dtype=np.float64)
+    x = np.clip(d / PRE_CHURN_DECLINE_DAYS, 0.0, 1.0)
+    return np.where(np.isnan(d), 1.0, PRE_CHURN_FLOOR + (1.0 - PRE_CHURN_FLOOR) * x)
+
+
 def win_back_probability(traits: pd.DataFrame) -> np.ndarray:
     """P(a churned customer returns within a year): low for distressed customers."""
     return np.clip(
@@ -556,6 +666,12 @@ def satisfaction_probability(traits: pd.DataFrame, resolved, preferred_channel=N
     return logistic(z)
 
 
+def abandon_probability(traits: pd.DataFrame) -> np.ndarray:
+    """P(a customer gives up on a service request not resolved at the first contact):
+    ``0.1 + 0.3 service_distress``."""
+    return 0.1 + 0.3 * _col(traits, "service_distress")
+
+
 # -- web -----------------------------------------------------------------------------------
 def web_session_rate(traits: pd.DataFrame, domain: str | None = None) -> np.ndarray:
     """Expected web/app sessions per month: customers preferring web or mobile visit far more;
@@ -584,6 +700,47 @@ def distress_probability(traits: pd.DataFrame) -> np.ndarray:
     """P(a session shows distress: repeated FAQ/support/tracking pages, many page views),
     ``0.02 + 0.3 service_distress``."""
     return np.clip(0.02 + 0.3 * _col(traits, "service_distress"), 0.0, 1.0)
+
+
+#: true intent of a web session
+SESSION_INTENTS = ("browse", "high_intent", "distressed")
+
+
+def _intent(intent: int | str) -> str:
+    return SESSION_INTENTS[intent] if isinstance(intent, int | np.integer) else str(intent)
+
+
+def web_account_probability(traits: pd.DataFrame) -> np.ndarray:
+    """P(a customer holds a web account): ``1 - exp(-0.8 x web_session_rate)``.
+
+    Frequent visitors (customers preferring web or mobile) almost all have one (≈ 0.9), the
+    others about 0.4.
+    """
+    return 1.0 - np.exp(-0.8 * web_session_rate(traits))
+
+
+def repeat_visit_rate(traits: pd.DataFrame, intent: int | str) -> np.ndarray:
+    """Mean number of repeat visits after a session of ``intent`` (a name or index in
+    :data:`SESSION_INTENTS`): ``2 x service_distress`` when distressed,
+    :func:`session_intent_probability` with high intent, 0 when browsing."""
+    name = _intent(intent)
+    if name == "distressed":
+        return 2.0 * _col(traits, "service_distress")
+    if name == "high_intent":
+        return session_intent_probability(traits)
+    return np.zeros(len(traits))
+
+
+def extra_page_views(traits: pd.DataFrame, intent: int | str) -> np.ndarray:
+    """Mean page views of a session of ``intent`` above the minimum of its intent: 1.5 when
+    browsing, ``1 + 8 P(intent)`` with high intent, ``2 + 8 service_distress`` when
+    distressed."""
+    name = _intent(intent)
+    if name == "distressed":
+        return 2.0 + 8.0 * _col(traits, "service_distress")
+    if name == "high_intent":
+        return 1.0 + 8.0 * session_intent_probability(traits)
+    return np.full(len(traits), 1.5)
 
 
 # -- sales ---------------------------------------------------------------------------------
@@ -654,3 +811,9 @@ def objection_probabilities(traits: pd.DataFrame, product_code: str | None = Non
         ]
     )
     return w / w.sum(axis=1, keepdims=True)
+
+
+def stage_duration_factor(traits: pd.DataFrame) -> np.ndarray:
+    """How much longer than the mean a customer spends in each sales stage:
+    ``0.7 + 0.6 price_sensitivity`` (price-sensitive customers deliberate longer)."""
+    return 0.7 + 0.6 * _col(traits, "price_sensitivity")

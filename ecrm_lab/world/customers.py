@@ -20,11 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import _strings as S
 from ._context import WorldContext
-from .behaviour import draw_from_table
+from .behaviour import draw_from_table, search_unit
 from .catalogue import REGIONS
 from .schema import Column, TableSchema, register
 
@@ -317,6 +316,17 @@ def _vocabs() -> dict[str, S.Vocab]:
         _V["domain"] = S.Vocab(
             ["", *EMAIL_DOMAINS, *TYPO_DOMAINS, *(d.upper() for d in EMAIL_DOMAINS)]
         )
+        # joined vocabularies, so an address is built from three parts instead of six; the
+        # first and last parts also come with the blanks of the 'whitespace' fault, and the
+        # first part can be a whole placeholder
+        first = _V["first_or_initial"].words
+        _V["email_first"] = S.Vocab([*first, *(" " + w for w in first), *PLACEHOLDERS])
+        _V["sep_last"] = S.Vocab([s + w for s in _V["sep"].words for w in _V["last"].words])
+        tail = [
+            n + a + d for n in _V["num"].words for a in _V["at"].words for d in _V["domain"].words
+        ]
+        _V["tail"] = S.Vocab(tail)
+        _V["email_tail"] = S.Vocab([*tail, *(w + " " for w in tail)])
     return _V
 
 
@@ -436,7 +446,9 @@ TRUE_CHURN_SCHEMA = register(
     TableSchema(
         "true_churn",
         "When each customer really left. churn_date: the relationship ends (accounts closed, no "
-        "more activity; exponential time with the monthly churn_hazard trait). inactive_date: "
+        "more activity; exponential time with the monthly churn_hazard trait); transactions and "
+        "orders fade over the 90 days before it, to a fifth of the usual rate at the churn date "
+        "(behaviour.pre_churn_activity). inactive_date: "
         "BG/NBD dropout, the last purchase/transaction after which the customer never buys "
         "again although formally still a customer.",
         (
@@ -481,11 +493,14 @@ TRUE_CHURN_SCHEMA = register(
 )
 
 
-def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) -> tuple[dict, dict]:
-    """The customers of one block (arrays), and their truth (e-mail faults, churn days)."""
-    n = len(traits)
+def _block(
+    ctx: WorldContext, traits: dict[str, np.ndarray], rng: np.random.Generator
+) -> tuple[dict, tuple[pa.Array, pa.Array]]:
+    """The customers of one block: the columns (arrays, categories as codes, with the truth
+    columns ``email_fault``, ``churn_days``), and the e-mail and phone columns (Arrow)."""
+    n = len(traits["segment"])
     domain = ctx.domain
-    seg = traits["segment"].cat.codes.to_numpy()
+    seg = traits["segment"]
     u = rng.random((14, n))  # one uniform per row for each of the draws below
 
     # demographics
@@ -499,17 +514,17 @@ def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) ->
     name_span = np.array([n_f, n_m, n_f + n_m], dtype=np.int32)[gender]
     fidx = name_base + (u[1] * name_span).astype(np.int32)
     lidx = (u[2] * len(LAST)).astype(np.int32)
-    region = np.searchsorted(_REGION_CDF, u[3], side="right").astype(np.int32)
+    region = search_unit(_REGION_CDF, u[3]).astype(np.int32)
     city = region * 4 + (u[4] * 4).astype(np.int32)
 
     # acquisition: channel from the preferred channel; a share acquired inside the horizon
-    pref = traits["channel_pref"].cat.codes.to_numpy()
+    pref = traits["channel_pref"]
     acq_channel = draw_from_table(rng, _ACQ_BY_PREF, pref)
     hist = _HISTORY_YEARS[domain] * 365.25
     acq = np.floor(np.where(u[5] < _NEW_SHARE[domain], u[6] * ctx.horizon_days, -u[6] * hist))
 
     # churn: exponential time from max(acquisition, start)
-    rate_per_day = -np.log1p(-traits["churn_hazard"].to_numpy()) / 30.4375
+    rate_per_day = -np.log1p(-traits["churn_hazard"]) / 30.4375
     churn = np.maximum(acq, 0.0) + rng.standard_exponential(n) / rate_per_day
     churned = churn < ctx.horizon_days
 
@@ -517,10 +532,10 @@ def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) ->
     V = _vocabs()
     fault = draw_from_table(rng, _FAULT_P[None, :], np.zeros(n, dtype=np.int64))
     upper = fault == 2
-    style = np.searchsorted(_STYLE_CDF, u[7], side="right")  # first.last / f.last / firstlast
+    style = search_unit(_STYLE_CDF, u[7])  # first.last / f.last / firstlast
     sep = np.where(style == 2, 2, (u[8] >= 0.8).astype(np.int64))
     num = np.where(u[9] < 0.45, 1 + (u[10] * (len(V["num"]) - 1)).astype(np.int64), 0)
-    dom = np.searchsorted(_DOMAIN_CDF, u[11], side="right")
+    dom = search_unit(_DOMAIN_CDF, u[11])
     dom_idx = dom + len(EMAIL_DOMAINS) * np.where(upper, 2, fault == 4)
     n_first = n_f + n_m
     # one vocabulary: first names, FIRST NAMES, initials, INITIALS
@@ -538,75 +553,69 @@ def _block(ctx: WorldContext, traits: pd.DataFrame, rng: np.random.Generator) ->
         src = ok_rows[np.clip(pos, 0, len(ok_rows) - 1)]
         for arr in (first_part, sep, last_part, num, dom_idx, lidx):
             arr[shared] = arr[src]
+    # three parts: [blank] first name or initial | separator + last name | number + '@' +
+    # domain [blank]; a placeholder is a whole first part (the other two are empty)
+    n_first_v, n_last, n_at, n_dom = (
+        len(V[k]) for k in ("first_or_initial", "last", "at", "domain")
+    )
+    blank = fault == 3
+    first_idx = first_part + 1 + n_first_v * blank
+    sep_last_idx = (sep + 1) * n_last + last_part + 1
+    tail_idx = (num * n_at + (fault != 5)) * n_dom + dom_idx + 1 + len(V["tail"]) * blank
+    ph_rows = np.flatnonzero(placeholder)
+    first_idx[ph_rows] = 2 * n_first_v + (u[12][ph_rows] * len(PLACEHOLDERS)).astype(np.int64)
+    sep_last_idx[ph_rows] = 0
+    tail_idx[ph_rows] = 0
     email = S.concat(
         [
-            (V["first_or_initial"], first_part + 1),
-            (V["sep"], sep + 1),
-            (V["last"], last_part + 1),
-            (V["num"], num),
-            (V["at"], np.where(fault == 5, 0, 1)),
-            (V["domain"], dom_idx + 1),
+            (V["email_first"], first_idx),
+            (V["sep_last"], sep_last_idx),
+            (V["email_tail"], tail_idx),
         ],
         n,
         valid=fault != 1,
     )
-    # the few addresses with blanks around them or a placeholder are patched in
-    ws_rows = np.flatnonzero(fault == 3)
-    ph_rows = np.flatnonzero(placeholder)
-    if len(ws_rows) or len(ph_rows):
-        padded = pc.binary_join_element_wise(" ", email.take(pa.array(ws_rows)), " ", "")
-        ph_text = pa.array(PLACEHOLDERS, type=pa.string()).take(
-            pa.array((u[12][ph_rows] * len(PLACEHOLDERS)).astype(np.int64))
-        )
-        rows = np.concatenate([ws_rows, ph_rows])
-        order = np.argsort(rows, kind="stable")
-        replacement = pa.concat_arrays([padded, ph_text]).take(pa.array(order))
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        email = pc.replace_with_mask(email, pa.array(mask), replacement)
-    phone = _phone_numbers(rng.integers(0, 10, (n, 9), dtype=np.uint8), u[13] >= 0.05)
+    phone = _phone_numbers(rng.integers(0, 10**9, n, dtype=np.uint32), u[13] >= 0.05)
 
     cols = {
-        "customer_id": traits["customer_id"].to_numpy(),
         "first_idx": fidx,
         "last_idx": lidx,
         "gender": gender,
         "birth_date": ctx.to_datetime(birth_days),
         "region": region,
         "city": city,
-        "email": email,
-        "phone": phone,
         "acquisition_date": ctx.to_datetime(acq),
         "acquisition_channel": acq_channel,
+        "email_fault": fault,
+        "churn_days": np.where(churned, churn, np.nan),
     }
-    for c in ("consent_email", "consent_sms", "consent_phone", "consent_post"):
-        cols[c] = traits[c].to_numpy()
     extra = rng.random((2, n))
     if domain == "bank":
-        w = traits["wealth"].to_numpy() * np.exp(0.25 * rng.standard_normal(n))
-        band = np.searchsorted(_INCOME_EDGES, w).astype(np.int8)
+        w = traits["wealth"] * np.exp(0.25 * rng.standard_normal(n))
+        band = sum((w > e).view(np.int8) for e in _INCOME_EDGES)  # = searchsorted(edges, w)
         band[extra[0] < 0.10] = -1
         cols["income_band"] = band
     else:
-        p = 1 - np.exp(-1.2 * traits["purchase_rate"].to_numpy())
+        p = 1 - np.exp(-1.2 * traits["purchase_rate"])
         cols["loyalty_member"] = extra[0] < p
-    truth = {
-        "customer_id": cols["customer_id"],
-        "email_fault": fault,
-        "churn_days": np.where(churned, churn, np.nan),
-        "acq_days": acq,
-    }
-    return cols, truth
+    return cols, (email, phone)
 
 
-def _phone_numbers(digits: np.ndarray, valid: np.ndarray) -> pa.Array:
-    """'+44 7ddd dddddd' from an (n, 9) matrix of digits, as an Arrow string array."""
-    n = len(digits)
+_PHONE_TEMPLATE = np.frombuffer(b"+44 7000 000000", dtype=np.uint8)
+#: positions of the nine random digits in the template, last digit first
+_PHONE_DIGITS = (14, 13, 12, 11, 10, 9, 7, 6, 5)
+
+
+def _phone_numbers(numbers: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """'+44 7ddd dddddd' with the nine digits of ``numbers`` (ints below 10**9), as an Arrow
+    string array (null where not ``valid``)."""
+    n = len(numbers)
+    q = np.array(numbers, dtype=np.uint32)
     chars = np.empty((n, 15), dtype=np.uint8)
-    chars[:, :5] = np.frombuffer(b"+44 7", dtype=np.uint8)
-    chars[:, 5:8] = 48 + digits[:, :3]
-    chars[:, 8] = ord(" ")
-    chars[:, 9:] = 48 + digits[:, 3:]
+    chars[:] = _PHONE_TEMPLATE
+    for pos in _PHONE_DIGITS:
+        chars[:, pos] += (q % 10).astype(np.uint8)
+        q //= 10
     offsets = (np.arange(n + 1, dtype=np.int64) * 15).astype(np.int32)
     bitmap = None
     nulls = int((~valid).sum())
@@ -626,62 +635,79 @@ def _segment_age(domain: str) -> np.ndarray:
     return np.array([p.age for p in SEGMENT_PROFILES[domain]], dtype=np.float64)
 
 
+#: dtypes of the per-block columns of :func:`_block` (categories as codes)
+_BLOCK_COLUMNS = {
+    "first_idx": np.int32,
+    "last_idx": np.int32,
+    "gender": np.int8,
+    "birth_date": "datetime64[ns]",
+    "region": np.int32,
+    "city": np.int32,
+    "acquisition_date": "datetime64[ns]",
+    "acquisition_channel": np.int8,
+    "email_fault": np.int8,
+    "churn_days": np.float64,
+}
+
+
+def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
+    )
+
+
 def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
     """Add ``customers`` to ``ctx.tables`` and ``email_quality``, ``true_churn`` to
     ``ctx.truth`` (``true_churn`` gets its inactivity columns in the activity step)."""
     _vocabs()  # fill the cache before the threads start
-    results = ctx.map_blocks("customers", lambda lo, hi, rng: _block(ctx, traits.iloc[lo:hi], rng))
-    parts = [r[0] for r in results]
-    truths = [r[1] for r in results]
-
-    def cat(key, parts=parts):
-        return np.concatenate([p[key] for p in parts]) if len(parts) > 1 else parts[0][key]
-
     domain = ctx.domain
-    first_names = list(FIRST_F + FIRST_M)
-    region = cat("region")
+    declared = "wealth" if domain == "bank" else "purchase_rate"  # income band / loyalty
+    tr = {c: traits[c].to_numpy() for c in ("churn_hazard", declared)}
+    tr.update(
+        segment=traits["segment"].cat.codes.to_numpy(),
+        channel_pref=traits["channel_pref"].cat.codes.to_numpy(),
+    )
+    columns = dict(_BLOCK_COLUMNS)
+    columns["income_band" if domain == "bank" else "loyalty_member"] = (
+        np.int8 if domain == "bank" else bool
+    )
+    cols, strings = ctx.fill_blocks(
+        "customers",
+        columns,
+        lambda lo, hi, rng: _block(ctx, {k: v[lo:hi] for k, v in tr.items()}, rng),
+    )
+    ids = traits["customer_id"].to_numpy()
     all_cities = [c for r in REGIONS for c in CITIES[r]]
-    email = pa_concat([p["email"] for p in parts])
-    phone = pa_concat([p["phone"] for p in parts])
     columns = {
-        "customer_id": cat("customer_id"),
-        "first_name": pd.Categorical.from_codes(cat("first_idx"), categories=first_names),
-        "last_name": pd.Categorical.from_codes(cat("last_idx"), categories=list(LAST)),
-        "gender": pd.Categorical.from_codes(cat("gender"), categories=GENDERS),
-        "birth_date": cat("birth_date"),
-        "region": pd.Categorical.from_codes(region, categories=REGIONS),
-        "city": pd.Categorical.from_codes(cat("city"), categories=all_cities),
-        "email": email,
-        "phone": phone,
-        "acquisition_date": cat("acquisition_date"),
-        "acquisition_channel": pd.Categorical.from_codes(
-            cat("acquisition_channel"), categories=ACQUISITION_CHANNELS[domain]
+        "customer_id": ids,
+        "first_name": _categorical(cols["first_idx"], FIRST_F + FIRST_M),
+        "last_name": _categorical(cols["last_idx"], LAST),
+        "gender": _categorical(cols["gender"], GENDERS),
+        "birth_date": cols["birth_date"],
+        "region": _categorical(cols["region"], REGIONS),
+        "city": _categorical(cols["city"], all_cities),
+        "email": pa_concat([s[0] for s in strings]),
+        "phone": pa_concat([s[1] for s in strings]),
+        "acquisition_date": cols["acquisition_date"],
+        "acquisition_channel": _categorical(
+            cols["acquisition_channel"], ACQUISITION_CHANNELS[domain]
         ),
     }
     for c in ("consent_email", "consent_sms", "consent_phone", "consent_post"):
-        columns[c] = cat(c)
+        columns[c] = traits[c].to_numpy()
     if domain == "bank":
-        columns["income_band"] = pd.Categorical.from_codes(
-            cat("income_band"), categories=INCOME_BANDS
-        )
+        columns["income_band"] = _categorical(cols["income_band"], INCOME_BANDS)
     else:
-        columns["loyalty_member"] = cat("loyalty_member")
-    df = pd.DataFrame(columns, copy=False)
-    ctx.tables["customers"] = df
+        columns["loyalty_member"] = cols["loyalty_member"]
+    ctx.tables["customers"] = pd.DataFrame(columns, copy=False)
 
-    ids = df["customer_id"].to_numpy()
     ctx.truth["email_quality"] = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "email_fault": pd.Categorical.from_codes(
-                cat("email_fault", truths), categories=EMAIL_FAULTS
-            ),
-        }
+        {"customer_id": ids, "email_fault": _categorical(cols["email_fault"], EMAIL_FAULTS)}
     )
-    churn_days = cat("churn_days", truths)
+    churn_days = cols["churn_days"]
     churned = ~np.isnan(churn_days)
-    churn_dt = ctx.to_datetime(np.nan_to_num(churn_days))
-    churn_dt[~churned] = np.datetime64("NaT")
+    churn_dt = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    churn_dt[churned] = ctx.to_datetime(churn_days[churned])
     ctx.truth["true_churn"] = pd.DataFrame(
         {
             "customer_id": ids,
@@ -689,8 +715,8 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
             "churn_date": churn_dt,
             "inactive": np.zeros(len(ids), dtype=bool),
             "inactive_date": np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]"),
-            "status_at_end": pd.Categorical.from_codes(
-                np.where(churned, 2, 0), categories=("active", "inactive", "churned")
+            "status_at_end": _categorical(
+                np.where(churned, 2, 0).astype(np.int8), ("active", "inactive", "churned")
             ),
         },
         copy=False,
@@ -698,7 +724,7 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
 
 
 def pa_concat(arrays: list) -> pd.Series:
-    """Concatenate per-block string columns (Arrow arrays or object arrays) into a str Series."""
+    """Per-block string columns (Arrow arrays or object arrays) as one str Series, backed by
+    a chunked Arrow array (one chunk per block: nothing is copied)."""
     chunks = [a if isinstance(a, pa.Array) else pa.array(a, type=pa.string()) for a in arrays]
-    arr = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
-    return S.to_series(arr)
+    return S.to_series(pa.chunked_array(chunks, type=pa.string()))

@@ -253,6 +253,7 @@ def _block(ctx, warp, traits, acq, churn, rng):
         stop,
         pre,
         first_at_start=~pre,
+        churn_day=churn,
     )
     owner = ev.owner
     n_orders = len(owner)

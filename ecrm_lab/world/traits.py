@@ -68,7 +68,6 @@ __all__ = [
     "TRAIT_COLUMNS",
     "draw_traits",
     "draw_traits_block",
-    "concat_frames",
     "TRAITS_SCHEMA",
 ]
 
@@ -485,15 +484,12 @@ def _table(prof, attr: str) -> np.ndarray:
     return np.array([getattr(p, attr) for p in prof], dtype=np.float64)
 
 
-def draw_traits_block(
-    domain: str, rng: np.random.Generator, lo: int, hi: int, months: int
-) -> pd.DataFrame:
-    """Traits of customers ``lo+1 .. hi`` drawn from ``rng`` (one block of the world).
+def _draw_block(domain: str, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """The drawn traits of ``n`` customers from ``rng``, as arrays (categories as codes).
 
     See the module docstring for the model. Every draw is vectorised over the block.
     """
     prof = SEGMENT_PROFILES[domain]
-    n = hi - lo
     seg = rng.choice(len(prof), size=n, p=_table(prof, "share"))
 
     def per_seg(attr: str) -> np.ndarray:
@@ -526,16 +522,15 @@ def draw_traits_block(
     resp_treated = behaviour.logistic(z + shifts[:, 1])
     consent = rng.random((n, 4)) < _table(prof, "consent")[seg]
 
-    cols: dict[str, object] = {
-        "customer_id": np.arange(lo + 1, hi + 1, dtype=np.int64),
-        "segment": pd.Categorical.from_codes(seg, categories=SEGMENTS[domain]),
-        "value_tier": pd.Categorical.from_codes(tier, categories=VALUE_TIERS),
+    cols: dict[str, np.ndarray] = {
+        "segment": seg,
+        "value_tier": tier,
         "wealth": wealth,
         "price_sensitivity": price,
-        "channel_pref": pd.Categorical.from_codes(channel, categories=CHANNELS[domain]),
+        "channel_pref": channel,
     }
     for j, code in enumerate(affinity_codes(domain)):
-        cols[f"affinity_{code}"] = aff[:, j].copy()
+        cols[f"affinity_{code}"] = aff[:, j]
     cols.update(
         purchase_rate=rate,
         dropout_p=dropout,
@@ -544,38 +539,64 @@ def draw_traits_block(
         response_base=resp_base,
         response_treated=resp_treated,
         true_uplift=resp_treated - resp_base,
-        uplift_class=pd.Categorical.from_codes(uplift_cls, categories=UPLIFT_CLASSES),
-        consent_email=consent[:, 0].copy(),
-        consent_sms=consent[:, 1].copy(),
-        consent_phone=consent[:, 2].copy(),
-        consent_post=consent[:, 3].copy(),
+        uplift_class=uplift_cls,
+        consent_email=consent[:, 0],
+        consent_sms=consent[:, 1],
+        consent_phone=consent[:, 2],
+        consent_post=consent[:, 3],
     )
+    return cols
+
+
+def _categories(domain: str) -> dict[str, pd.CategoricalDtype]:
+    """The categorical trait columns and their dtypes."""
+    return {
+        "segment": pd.CategoricalDtype(SEGMENTS[domain]),
+        "value_tier": pd.CategoricalDtype(VALUE_TIERS),
+        "channel_pref": pd.CategoricalDtype(CHANNELS[domain]),
+        "uplift_class": pd.CategoricalDtype(UPLIFT_CLASSES),
+    }
+
+
+def _frame(domain: str, lo: int, arrays: dict[str, np.ndarray], months: int) -> pd.DataFrame:
+    """``customer_traits`` from drawn arrays of customers ``lo+1 ..``, with the economics
+    (``monthly_profit``, ``true_value``) computed from the traits by the behaviour model."""
+    n = len(arrays["segment"])
+    cats = _categories(domain)
+    cols: dict[str, object] = {"customer_id": np.arange(lo + 1, lo + n + 1, dtype=np.int64)}
+    for name, values in arrays.items():
+        if name in cats:
+            cols[name] = pd.Categorical.from_codes(values, dtype=cats[name], validate=False)
+        else:
+            cols[name] = values
     df = pd.DataFrame(cols, copy=False)
     profit = behaviour.expected_monthly_profit(df, domain)
-    cols["monthly_profit"] = profit
-    cols["true_value"] = behaviour.true_value(profit, hazard, months)
-    return pd.DataFrame(cols, copy=False)
+    df["monthly_profit"] = profit
+    df["true_value"] = behaviour.true_value(profit, arrays["churn_hazard"], months)
+    return df
+
+
+def draw_traits_block(
+    domain: str, rng: np.random.Generator, lo: int, hi: int, months: int
+) -> pd.DataFrame:
+    """Traits of customers ``lo+1 .. hi`` drawn from ``rng`` (one block of the world)."""
+    return _frame(domain, lo, _draw_block(domain, rng, hi - lo), months)
 
 
 def draw_traits(ctx: WorldContext) -> pd.DataFrame:
-    """Draw ``customer_traits`` for the whole world, block by block (chunk-invariant)."""
-    parts = ctx.map_blocks(
-        "traits", lambda lo, hi, rng: draw_traits_block(ctx.domain, rng, lo, hi, ctx.months)
+    """Draw ``customer_traits`` for the whole world, block by block (chunk-invariant).
+
+    Each block writes its rows into preallocated columns (no per-block frames to
+    concatenate); the economics are then computed once over the whole table.
+    """
+    cats = _categories(ctx.domain)
+    derived = ("customer_id", "monthly_profit", "true_value")
+    columns = {
+        name: np.int8 if name in cats else bool if name.startswith("consent_") else np.float64
+        for name in TRAIT_COLUMNS[ctx.domain]
+        if name not in derived
+    }
+    out, _ = ctx.fill_blocks(
+        "traits", columns, lambda lo, hi, rng: (_draw_block(ctx.domain, rng, hi - lo), None)
     )
-    return concat_frames(parts)
-
-
-def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Row-wise concatenation of frames with identical columns, column by column (much
-    faster than ``pd.concat`` for many blocks; categoricals must share their categories)."""
-    if len(parts) == 1:
-        return parts[0]
-    out = {}
-    for col in parts[0].columns:
-        first = parts[0][col]
-        if isinstance(first.dtype, pd.CategoricalDtype):
-            codes = np.concatenate([p[col].cat.codes.to_numpy() for p in parts])
-            out[col] = pd.Categorical.from_codes(codes, dtype=first.dtype)
-        else:
-            out[col] = np.concatenate([p[col].to_numpy() for p in parts])
-    return pd.DataFrame(out, copy=False)
+    return _frame(ctx.domain, 0, out, ctx.months)

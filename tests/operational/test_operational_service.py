@@ -41,9 +41,11 @@ def test_requests_follow_the_behaviour_model(bank_traits, requests):
     expected = behaviour.service_request_rate(bank_traits).sum() * 30 / 30.4
     assert abs(len(requests) - expected) < 4 * math.sqrt(expected)
     assert requests["opened_at"].is_monotonic_increasing
+    # phone and branch requests arrive in the opening hours of the world's behaviour model
     office = requests["channel"].isin(["phone", "branch"])
     hours = requests.loc[office, "opened_at"].dt.hour
-    assert hours.between(8, 19).all()
+    assert hours.between(7, 19).all()
+    assert (behaviour.SERVICE_HOURS_OFFICE[hours.to_numpy()] > 0).all()
     again = simulate_requests(bank_traits, days=30, random_state=1)
     pd.testing.assert_frame_equal(requests, again)
 

@@ -31,14 +31,6 @@ def test_same_parameters_same_world_and_another_seed_differs(domain):
     assert not c["customers"]["birth_date"].equals(a["customers"]["birth_date"])
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Blocks of 150 customers, so that a small world has several blocks."""
-    for name, mod in list(sys.modules.items()):
-        if name.startswith("ecrm_lab.world") and hasattr(mod, "BLOCK_SIZE"):
-            monkeypatch.setattr(mod, "BLOCK_SIZE", 150)
-
-
 @pytest.mark.parametrize("domain", ["bank", "retail"])
 def test_result_does_not_depend_on_how_blocks_are_run(domain, small_blocks):
     one = generate(domain, n_customers=700, seed=3, months=6, n_jobs=1)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ecrm_lab.world import behaviour
 from ecrm_lab.world.behaviour import SALES_STAGES
 from ecrm_lab.world.generate import generate
 from ecrm_lab.world.schema import SCHEMAS, validate_table
@@ -199,7 +200,7 @@ def test_session_truth_signals(world):
 
 
 def test_web_account_probability_in_unit_interval(world):
-    p = web.web_account_probability(world.truth["customer_traits"])
+    p = behaviour.web_account_probability(world.truth["customer_traits"])
     assert ((p >= 0) & (p <= 1)).all()
 
 
@@ -424,19 +425,23 @@ def test_modules_expose_generate():
 
 
 def test_behavioural_functions_of_the_sources(bank):
-    """The few behavioural functions defined in the sources use only the traits and give
-    sensible values (the lead may move them into behaviour.py)."""
+    """The behavioural functions the sources draw from use only the traits and give
+    sensible values."""
     traits = bank.truth["customer_traits"]
     distress = traits["service_distress"].to_numpy()
-    for k, _ in enumerate(web.INTENTS):
-        assert (web.repeat_visit_rate(traits, k) >= 0).all()
-        assert (web.extra_page_views(traits, k) > 0).all()
-    distressed = web.INTENTS.index("distressed")
-    assert np.corrcoef(web.extra_page_views(traits, distressed), distress)[0, 1] > 0.99
-    p = service.abandon_probability(traits)
+    assert web.INTENTS == behaviour.SESSION_INTENTS
+    for k, name in enumerate(behaviour.SESSION_INTENTS):
+        assert (behaviour.repeat_visit_rate(traits, k) >= 0).all()
+        assert (behaviour.extra_page_views(traits, name) > 0).all()
+        np.testing.assert_array_equal(
+            behaviour.extra_page_views(traits, k), behaviour.extra_page_views(traits, name)
+        )
+    distressed = behaviour.extra_page_views(traits, "distressed")
+    assert np.corrcoef(distressed, distress)[0, 1] > 0.99
+    p = behaviour.abandon_probability(traits)
     assert ((p >= 0.1) & (p <= 0.4)).all()
-    f = sales.stage_duration_factor(traits)
+    f = behaviour.stage_duration_factor(traits)
     assert ((f >= 0.7) & (f <= 1.3)).all()
-    p = web.web_account_probability(traits)
+    p = behaviour.web_account_probability(traits)
     digital = traits["channel_pref"].isin(["web", "mobile"]).to_numpy()
     assert p[digital].mean() > p[~digital].mean()

@@ -14,7 +14,7 @@ WITH years AS (
     GROUP BY year
 ),
 spend AS (
-    SELECT customer_id, year, SUM(value) AS value,
+    SELECT customer_id, year, ROUND(SUM(value), 2) AS value,
            CAST(SUM(n_purchases) AS BIGINT) AS n_purchases
     FROM int_activity_summary
     GROUP BY customer_id, year

@@ -11,9 +11,9 @@ rfm AS (
            MIN(a.first_at) AS first_purchase_at,
            MAX(a.last_at) AS last_purchase_at,
            CAST(SUM(a.n_purchases) AS BIGINT) AS frequency_total,
-           SUM(a.value) AS monetary_total,
+           ROUND(SUM(a.value), 2) AS monetary_total,
            CAST(SUM(a.n_purchases_12m) AS BIGINT) AS frequency_12m,
-           SUM(a.value_12m) AS monetary_12m,
+           ROUND(SUM(a.value_12m), 2) AS monetary_12m,
            CAST(SUM(CASE WHEN ch.is_digital THEN a.n_purchases ELSE 0 END) AS BIGINT)
                AS digital_purchases
     FROM int_activity_summary AS a

@@ -12,11 +12,9 @@ Each module exposes ``generate(ctx)`` and registers the schemas of its tables:
 * :mod:`~ecrm_lab.world.sources.extracts` — ``raw_crm_customers``, ``raw_web_customers``,
   ``raw_billing_customers`` (truth ``data_quality_faults``, key rows of ``identity_map``).
 
-Every probability comes from the latent traits through :mod:`ecrm_lab.world.behaviour`; the
-few extra behavioural functions defined here draw only on trait columns:
-``web.web_account_probability``, ``web.repeat_visit_rate``, ``web.extra_page_views``,
-``service.abandon_probability`` and ``sales.stage_duration_factor``; win-back dates are drawn
-once by ``_common.win_back_days`` from ``behaviour.win_back_probability``.
+Every probability and rate comes from the latent traits through
+:mod:`ecrm_lab.world.behaviour` (the sources only draw from it); win-back dates are drawn once
+by ``_common.win_back_days`` from ``behaviour.win_back_probability``.
 """
 
 from . import extracts, lifecycle, sales, service, web

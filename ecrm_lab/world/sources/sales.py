@@ -44,6 +44,7 @@ from ..behaviour import (
     lead_rate,
     objection_probabilities,
     stage_conversion_probability,
+    stage_duration_factor,
 )
 from ..catalogue import REGIONS
 from ..schema import Column, TableSchema, register
@@ -67,7 +68,6 @@ __all__ = [
     "OUTCOMES",
     "LOST_REASONS",
     "LEAD_STATUS",
-    "stage_duration_factor",
     "generate",
     "SALES_LEADS_SCHEMA",
     "SALES_OPPORTUNITIES_SCHEMA",
@@ -330,13 +330,6 @@ def _sales_skus(ctx: WorldContext) -> np.ndarray:
         idx = np.flatnonzero((cats == c) & np.char.endswith(codes.astype(str), "P"))
         out.append(idx[np.argmax(price[idx])])
     return np.array(out, dtype=np.int64)
-
-
-def stage_duration_factor(traits: pd.DataFrame) -> np.ndarray:
-    """How much longer than the mean (:data:`STAGE_DAYS`) a customer spends in each sales
-    stage: ``0.7 + 0.6 price_sensitivity`` (price-sensitive customers deliberate longer; a
-    behavioural function on the traits only)."""
-    return 0.7 + 0.6 * traits["price_sensitivity"].to_numpy(dtype=np.float64)
 
 
 class _Model:

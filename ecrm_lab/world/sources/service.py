@@ -55,6 +55,10 @@ import pyarrow as pa
 from .._context import WorldContext
 from ..behaviour import (
     DISSATISFIED_CHURN_FACTOR,
+    OFFICE_CHANNELS,
+    SERVICE_HOURS_ANY,
+    SERVICE_HOURS_OFFICE,
+    abandon_probability,
     resolution_probability,
     satisfaction_probability,
     service_channel_probabilities,
@@ -88,7 +92,6 @@ __all__ = [
     "RECENT_DAYS",
     "FRAUD_REPORT_P",
     "WARRANTY_DAYS",
-    "abandon_probability",
     "generate",
     "SERVICE_REQUESTS_SCHEMA",
     "SERVICE_TRUTH_SCHEMA",
@@ -155,40 +158,6 @@ RECENT_DAYS = 90.0
 FRAUD_REPORT_P = 0.85
 #: warranty of retail purchases (electronics: twice as long)
 WARRANTY_DAYS = 365.0
-#: opening-hours profile (relative weight per hour of day) of phone, branch and store
-_OFFICE_HOURS = np.array(
-    [0, 0, 0, 0, 0, 0, 0, 0.3, 1, 1.2, 1.2, 1.1, 1, 1, 1.1, 1, 0.9, 0.7, 0.5, 0.3, 0, 0, 0, 0],
-    dtype=np.float64,
-)
-_ANY_HOURS = np.array(
-    [
-        0.2,
-        0.1,
-        0.05,
-        0.05,
-        0.05,
-        0.1,
-        0.3,
-        0.6,
-        0.9,
-        1,
-        1,
-        1,
-        1,
-        1,
-        1,
-        1,
-        1,
-        1,
-        1.1,
-        1.2,
-        1.2,
-        1,
-        0.7,
-        0.4,
-    ],
-    dtype=np.float64,
-)
 
 
 def _request_columns() -> tuple[Column, ...]:
@@ -394,12 +363,6 @@ _PREF_MATCH = {
 }
 
 
-def abandon_probability(traits: pd.DataFrame) -> np.ndarray:
-    """P(a customer gives up on a request not resolved at the first contact):
-    ``0.1 + 0.3 service_distress`` (a behavioural function on the traits only)."""
-    return 0.1 + 0.3 * traits["service_distress"].to_numpy(dtype=np.float64)
-
-
 class _Model:
     """Per-customer probabilities of the service model (arrays over customer rows)."""
 
@@ -427,7 +390,7 @@ class _Model:
         self.p_sat_flat = self.p_sat.ravel()
         table = np.array([[c in _PREF_MATCH[p] for c in chans] for p in CHANNELS[domain]])
         self.match = table[traits["channel_pref"].cat.codes.to_numpy()].T.copy()  # (5, n)
-        self.office = np.array([c in ("phone", "branch", "store") for c in chans])
+        self.office = np.array([c in OFFICE_CHANNELS for c in chans])
         # mean hours to resolution by route (first contact, follow-up, escalated) and channel
         self.hours = np.array(
             [
@@ -487,7 +450,9 @@ def _fraud_cases(ctx: WorldContext) -> dict:
 def _hour_shift(rng, t, lo, hi, office):
     """Move event days ``t`` to a drawn hour of the same day (office hours for ``office``),
     keeping them inside ``[lo, hi)``."""
-    hour = draw_grouped(rng, np.stack([_ANY_HOURS, _OFFICE_HOURS]), office.astype(np.int64))
+    hour = draw_grouped(
+        rng, np.stack([SERVICE_HOURS_ANY, SERVICE_HOURS_OFFICE]), office.astype(np.int64)
+    )
     new = np.floor(t) + (hour + rng.random(len(t))) / 24.0
     return np.where((new >= lo) & (new < hi), new, t)
 

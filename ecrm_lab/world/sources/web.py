@@ -56,9 +56,13 @@ import pandas as pd
 from .._context import WorldContext
 from ..activity import Warp
 from ..behaviour import (
+    SESSION_INTENTS,
     category_weights,
     distress_probability,
+    extra_page_views,
+    repeat_visit_rate,
     session_intent_probability,
+    web_account_probability,
     web_session_rate,
 )
 from ..catalogue import affinity_codes
@@ -92,9 +96,6 @@ __all__ = [
     "LOGIN_P",
     "MIN_PAGE_VIEWS",
     "WebAccounts",
-    "web_account_probability",
-    "repeat_visit_rate",
-    "extra_page_views",
     "web_accounts",
     "cookie_key",
     "web_user_key",
@@ -112,8 +113,8 @@ CLICKSTREAM_SAMPLE = 0.02
 PROSPECTS_PER_CUSTOMER = 0.15
 #: page types of the site
 PAGE_TYPES = ("catalogue", "product", "faq", "tracking", "support", "checkout", "login")
-#: true intent of a session
-INTENTS = ("browse", "high_intent", "distressed")
+#: true intent of a session (of the behaviour model)
+INTENTS = SESSION_INTENTS
 DEVICES = ("desktop", "mobile", "tablet")
 #: where a session came from (the online acquisition channels, e-mail links, direct, social)
 REFERRERS = (
@@ -361,38 +362,6 @@ def crm_key(customer_ids: np.ndarray, valid=None) -> pd.Series:
 
 
 # -- web accounts and prospects ------------------------------------------------------------
-def web_account_probability(traits: pd.DataFrame) -> np.ndarray:
-    """P(a customer holds a web account): ``1 - exp(-0.8 x web_session_rate)``.
-
-    Frequent visitors (customers preferring web or mobile) almost all have one (≈ 0.9), the
-    others about 0.4. Only the traits enter (through behaviour.web_session_rate).
-    """
-    return 1.0 - np.exp(-0.8 * web_session_rate(traits))
-
-
-def repeat_visit_rate(traits: pd.DataFrame, intent: int) -> np.ndarray:
-    """Mean number of repeat visits after a session of ``intent`` (index in :data:`INTENTS`):
-    ``2 x service_distress`` when distressed, ``session_intent_probability`` with high intent,
-    0 when browsing (a behavioural function on the traits only)."""
-    n = len(traits)
-    if INTENTS[intent] == "distressed":
-        return 2.0 * traits["service_distress"].to_numpy(dtype=np.float64)
-    if INTENTS[intent] == "high_intent":
-        return session_intent_probability(traits)
-    return np.zeros(n)
-
-
-def extra_page_views(traits: pd.DataFrame, intent: int) -> np.ndarray:
-    """Mean page views above :data:`MIN_PAGE_VIEWS` of a session of ``intent``: 1.5 when
-    browsing, ``1 + 8 P(intent)`` with high intent, ``2 + 8 service_distress`` when distressed
-    (a behavioural function on the traits only)."""
-    if INTENTS[intent] == "distressed":
-        return 2.0 + 8.0 * traits["service_distress"].to_numpy(dtype=np.float64)
-    if INTENTS[intent] == "high_intent":
-        return 1.0 + 8.0 * session_intent_probability(traits)
-    return np.full(len(traits), 1.5)
-
-
 @dataclass
 class WebAccounts:
     """Web accounts of customers and prospects (day offsets; NaN = no account).

@@ -166,7 +166,7 @@ churned = world.truth["true_churn"].set_index("customer_id")["churned"]
 # well (compare the two k-means rows in the table above). RFM agrees with the personas
 # even less, by design. Its names carry some meaning, but not all the names suggest: on the
 # default bank world *hibernating*, *at risk* and *can't lose* customers do churn far more
-# than *champions*, who hardly churn at all — yet champions are not the most valuable
+# than *champions*, who rarely churn — yet champions are not the most valuable
 # segment; the high-spending *can't lose*, *loyal* and even *at risk* customers are worth
 # more (spend is not profit). Compare true value and true churn across its segments above.
 #

@@ -256,14 +256,14 @@ case.plot();
 # the black diamonds (the expected rate, known only in simulation) show how far a single
 # campaign can fall from it. The untargeted mailing lands near 1 %, as in the course. The
 # *mined* propensity brings the course's case within reach: on the default bank world it
-# raises the expected rate to about 3.8 % (2.8 % observed), some three and a half times the
+# raises the expected rate to about 3.9 % (3 % observed), some three and a half times the
 # mass mailing's. The latent responsiveness that drives take-up leaves a trace in the observed
 # data (holdings, activity), and the look-alike model picks part of it up. Targeting by the
-# true probability shows how much more is there to be had (about 9 % on the default bank
+# true probability shows how much more is there to be had (about 9.5 % on the default bank
 # world); better data (past responses, web behaviour) is what closes the gap. Read the profit
 # columns with the same care: a 10 % control group of a targeted campaign is only a few dozen
-# customers, so its measured incremental profit can land far from the true one — near zero,
-# or even on the other side of it.
+# customers, so its measured incremental profit can land far from the true one, and its
+# interval reaches well below zero.
 
 # %% [markdown]
 # ## 5 · Response modelling versus uplift modelling

@@ -166,8 +166,9 @@ by_service.table.round(4)
 # hazard of the recent dissatisfaction. The *simulated* difference is what an experiment would
 # see — its confidence interval is wide with a few dozen customers — the *expected* difference
 # is the true incremental effect. Whether the months saved are worth anything depends on who
-# is saved and what they earn: here the expected incremental profit does not cover the cost
-# of the calls (the net is negative), so retention offers deserve the same value test as any
+# is saved and what they earn: here the expected incremental profit is negative even before
+# the cost of the calls (the customers kept longer are, on balance, unprofitable), so the net
+# is negative and retention offers deserve the same value test as any
 # other interaction.
 
 # %% tags=["nbval-check-output"]

@@ -77,7 +77,7 @@ def _bank_adoptions(world: Any) -> pd.DataFrame:
     hz = horizon(world)
     acc = world["accounts"]
     via = acc["opened_via"].astype(str)
-    new = (acc["open_date"] >= hz.start) & ~via.isin(("existing", "acquisition"))
+    new = (acc["open_date"] >= hz.start) & ~via.isin(("existing", "acquisition", "win_back"))
     a = acc.loc[new, ["customer_id", "product_code", "open_date"]].copy()
     a["product_code"] = a["product_code"].astype(str)
     a["route"] = via[new].to_numpy()

@@ -33,7 +33,7 @@ import numpy as np
 from ._context import WorldContext
 from .behaviour import PRE_CHURN_DECLINE_DAYS, pre_churn_activity, seasonality
 
-__all__ = ["Events", "bgnbd_events", "Warp", "time_of_day", "last_event_day"]
+__all__ = ["Events", "bgnbd_events", "with_return", "Warp", "time_of_day", "last_event_day"]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -171,6 +171,25 @@ def bgnbd_events(
         last_day = a
     inactive_day = np.where(dropped, last_day, np.nan)
     return Events(owner=owner, day=day, inactive_day=inactive_day, dormant=dormant)
+
+
+def with_return(ev: Events, back: Events, rows: np.ndarray) -> tuple[Events, np.ndarray]:
+    """The events of the first relationship and, for the won-back customers ``rows``, those
+    of the new one (``back``, simulated over ``rows`` from the win-back date).
+
+    Returns the merged events (sorted by owner, then time: a return always follows the churn)
+    and, per event, the relationship it belongs to (0 first, 1 after the win-back). After a
+    return only the new relationship decides inactivity.
+    """
+    owner = np.concatenate([ev.owner, rows[back.owner]])
+    day = np.concatenate([ev.day, back.day])
+    rel = np.concatenate([np.zeros(len(ev.day), np.int8), np.ones(len(back.day), np.int8)])
+    order = np.argsort(owner, kind="stable")
+    inactive_day = ev.inactive_day.copy()
+    inactive_day[rows] = back.inactive_day
+    dormant = ev.dormant.copy()
+    dormant[rows] = False
+    return Events(owner[order], day[order], inactive_day, dormant), rel[order]
 
 
 def time_of_day(day: np.ndarray, hour_profile: np.ndarray) -> np.ndarray:

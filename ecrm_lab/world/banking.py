@@ -43,7 +43,7 @@ import pandas as pd
 from . import _strings as S
 from . import behaviour as B
 from ._context import WorldContext
-from .activity import Warp, bgnbd_events, last_event_day, time_of_day
+from .activity import Warp, bgnbd_events, last_event_day, time_of_day, with_return
 from .catalogue import BANK_PRODUCTS
 from .schema import Column, TableSchema, register
 from .truth import anomalies_frame, rules_frame, sequences_frame, set_inactivity
@@ -64,7 +64,7 @@ __all__ = [
 CODES = tuple(p.code for p in BANK_PRODUCTS)
 P_IDX = {c: i for i, c in enumerate(CODES)}
 _CODE_VOCAB = S.Vocab(CODES)
-OPENED_VIA = ("existing", "acquisition", "organic", "rule", "campaign", "sales")
+OPENED_VIA = ("existing", "acquisition", "organic", "rule", "campaign", "sales", "win_back")
 STATUS = ("open", "closed")
 TX_CHANNELS = ("card_pos", "card_online", "atm", "direct_debit", "transfer_out", "transfer_in")
 MERCHANT_CATEGORIES = (
@@ -188,11 +188,16 @@ _ONLINE_ABROAD = ("US", "IE", "NL", "DE", "CN")
 _RISKY = ("US", "RU", "NG", "CN", "BR", "RO", "UA", "VN")
 
 
+#: account-id slot of the current account reopened after a win-back
+REOPENED_SLOT = 3
+
+
 def account_id(customer_id, product_code: str, slot: int = 0) -> np.ndarray:
     """The account key: ``customer_id * 100 + 10 * product index + slot``.
 
-    Slot 0 is used by the core generator, 1 by campaign take-ups, 2 by the sales source, so
-    ids never collide and do not depend on how generation is chunked.
+    Slot 0 is used by the core generator, 1 by campaign take-ups, 2 by the sales source, 3
+    by the current account a won-back customer reopens (:data:`REOPENED_SLOT`), so ids never
+    collide and do not depend on how generation is chunked.
     """
     return np.asarray(customer_id, dtype=np.int64) * 100 + 10 * P_IDX[product_code] + slot
 
@@ -208,7 +213,8 @@ ACCOUNTS_SCHEMA = register(
                 "account_id",
                 "int64",
                 "Account key: customer_id * 100 + 10 * product index + "
-                "slot (0 generator, 1 campaign take-up, 2 sales).",
+                "slot (0 generator, 1 campaign take-up, 2 sales, 3 the current account reopened "
+                "after a win-back).",
                 unique=True,
             ),
             Column("customer_id", "int64", "Holder.", references="customers.customer_id"),
@@ -291,7 +297,7 @@ def _lognormal(rng, median, sigma, size=None):
     return median * np.exp(rng.normal(0.0, sigma, size if size is not None else np.shape(median)))
 
 
-def _accounts_block(ctx, traits, acq, churn, rng):
+def _accounts_block(ctx, traits, acq, churn, back, rng):
     """Accounts of one block as a dict of arrays (``row`` = customer row in the block)."""
     n = len(traits)
     P = len(CODES)
@@ -354,32 +360,42 @@ def _accounts_block(ctx, traits, acq, churn, rng):
     exp_bal = np.column_stack([B.expected_balance(traits, c) for c in CODES])
     bal = np.round(exp_bal * np.exp(rng.normal(-0.245, 0.7, (n, P))), 2)
     rows, prods = np.nonzero(held)
+    # a won-back customer reopens a current account on the day they return
+    won = np.flatnonzero(~np.isnan(back))
+    cur_bal = np.round(exp_bal[won, 0] * np.exp(rng.normal(-0.245, 0.7, len(won))), 2)
     return {
-        "row": rows,
-        "product": prods,
-        "open": open_day[rows, prods],
-        "close": close[rows, prods],
-        "via": via[rows, prods],
-        "balance": bal[rows, prods],
+        "row": np.concatenate([rows, won]),
+        "product": np.concatenate([prods, np.zeros(len(won), dtype=prods.dtype)]),
+        "open": np.concatenate([open_day[rows, prods], np.floor(back[won])]),
+        "close": np.concatenate([close[rows, prods], np.full(len(won), np.nan)]),
+        "via": np.concatenate([via[rows, prods], np.full(len(won), OPENED_VIA.index("win_back"))]),
+        "balance": np.concatenate([bal[rows, prods], cur_bal]),
+        "reopened": np.concatenate(
+            [np.zeros(len(rows), dtype=bool), np.ones(len(won), dtype=bool)]
+        ),
     }
 
 
-def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
+def _tx_block(ctx, warp, traits, acq, churn, back, accts, rng):
     """Transactions (incl. fraud) of one block as a dict of arrays (sorted by customer, time)."""
     n = len(traits)
     H = ctx.horizon_days
     stop = np.where(np.isnan(churn), H, churn)
     start = np.maximum(acq, 0.0)
-    ev = bgnbd_events(
+    rate, dropout = traits["purchase_rate"].to_numpy(), traits["dropout_p"].to_numpy()
+    ev = bgnbd_events(rng, warp, rate, dropout, start, stop, acq < 0, churn_day=churn)
+    # won-back customers transact again, in their reopened current account
+    rows = np.flatnonzero(~np.isnan(back))
+    again = bgnbd_events(
         rng,
         warp,
-        traits["purchase_rate"].to_numpy(),
-        traits["dropout_p"].to_numpy(),
-        start,
-        stop,
-        acq < 0,
-        churn_day=churn,
+        rate[rows],
+        dropout[rows],
+        back[rows],
+        np.full(len(rows), H),
+        np.zeros(len(rows), dtype=bool),
     )
+    ev, rel = with_return(ev, again, rows)
     owner = ev.owner
     m = len(owner)
     seg = traits["segment"].cat.codes.to_numpy()
@@ -387,7 +403,9 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     channel = B.draw_from_table(rng, _CHANNEL_MIX, seg[owner]).astype(np.int8)
     merchant = B.draw_from_table(rng, _MERCHANT, channel).astype(np.int8)
     amount = _MEDIAN[merchant] * (wealth**0.35)[owner] * np.exp(rng.normal(0.0, 0.6, m))
-    ts = np.clip(time_of_day(ev.day, _HOURS), start[owner], stop[owner] - 1e-6)
+    lo_t = np.where(rel == 1, back[owner], start[owner])
+    hi_t = np.where(rel == 1, H, stop[owner])
+    ts = np.clip(time_of_day(ev.day, _HOURS), lo_t, hi_t - 1e-6)
     secs = np.floor(ts * 86_400.0).astype(np.int64)
     ev.inactive_day = last_event_day(ev, secs / 86_400.0, n)
     country = np.zeros(m, dtype=np.int8)
@@ -435,7 +453,7 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     # account takeover: one large transfer abroad
     ato = np.flatnonzero((span > 30) & (rng.random(n) < TAKEOVER_RATE))
     cur_bal = np.zeros(n)
-    is_cur = accts["product"] == 0
+    is_cur = (accts["product"] == 0) & ~accts["reopened"]
     cur_bal[accts["row"][is_cur]] = accts["balance"][is_cur]
     a_ts = start[ato] + rng.random(len(ato)) * (span[ato] - 1)
     a_amount = np.maximum(
@@ -470,6 +488,7 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     )
     amount = merge(amount, np.concatenate([f_amount, a_amount]), np.float64)
     country = merge(country, np.concatenate([f_country, a_country]), np.int8)
+    reopened = merge(rel == 1, np.zeros(len(x_owner), dtype=bool), bool)
     x_kind = np.concatenate([np.ones(nf, dtype=np.int8), np.full(len(ato), 2, np.int8)])[x_order]
     x_case = np.concatenate([f_case, np.arange(1, len(ato) + 1)])[x_order]
     incoming = channel == 5
@@ -485,6 +504,7 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
     card_close[accts["row"][is_card]] = np.where(np.isnan(cc), np.inf, cc * 86_400.0)
     on_card = (
         (channel <= 1)
+        & ~reopened
         & (secs >= card_open[owner])
         & (secs < card_close[owner])
         & (rng.random(total) < 0.5)
@@ -494,6 +514,7 @@ def _tx_block(ctx, warp, traits, acq, churn, accts, rng):
         "row": owner,
         "secs": secs,
         "on_card": on_card,
+        "reopened": reopened,
         "channel": channel,
         "merchant": merchant,
         "amount": amount,
@@ -512,14 +533,15 @@ def make_bank_activity(ctx: WorldContext, traits: pd.DataFrame) -> None:
     ids = cust["customer_id"].to_numpy()
     acq_all = ctx.to_days(cust["acquisition_date"].to_numpy())
     churn_all = ctx.to_days(ctx.truth["true_churn"]["churn_date"].to_numpy())
+    back_all = ctx.to_days(ctx.truth["true_churn"]["win_back_date"].to_numpy())
     warp = Warp(ctx)
     acc_rngs = ctx.block_rngs("accounts", ctx.n_blocks)
 
     def block(lo: int, hi: int, rng: np.random.Generator):
         tr = traits.iloc[lo:hi]
-        acq, churn = acq_all[lo:hi], churn_all[lo:hi]
-        acc = _accounts_block(ctx, tr, acq, churn, acc_rngs[ctx.block_index(lo)])
-        tx, ev = _tx_block(ctx, warp, tr, acq, churn, acc, rng)
+        acq, churn, back = acq_all[lo:hi], churn_all[lo:hi], back_all[lo:hi]
+        acc = _accounts_block(ctx, tr, acq, churn, back, acc_rngs[ctx.block_index(lo)])
+        tx, ev = _tx_block(ctx, warp, tr, acq, churn, back, acc, rng)
         acc["row"] = acc["row"] + lo
         tx["row"] = tx["row"] + lo
         return acc, tx, ev.inactive_day, ev.dormant
@@ -587,7 +609,7 @@ def _accounts_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]) -> pd
     close = cat("close")
     return pd.DataFrame(
         {
-            "account_id": cust * 100 + 10 * prod,
+            "account_id": cust * 100 + 10 * prod + REOPENED_SLOT * cat("reopened"),
             "customer_id": cust,
             "product_code": S.from_vocab(_CODE_VOCAB, prod).array,
             "open_date": ctx.to_datetime(cat("open")),
@@ -617,6 +639,7 @@ def _transactions_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]):
     cust = ids[cat("row", np.int32)]
     acct = cust * 100
     acct[cat("on_card")] += 10 * P_IDX["credit_card"]
+    acct += REOPENED_SLOT * cat("reopened")  # the current account reopened after a win-back
     ts = cat("secs", np.int64)
     ts *= 10**9
     ts += ctx.start.value

@@ -91,6 +91,7 @@ __all__ = [
     "click_probability",
     "churn_hazard",
     "win_back_probability",
+    "WIN_BACK_DAYS",
     "pre_churn_activity",
     "SESSION_INTENTS",
     "web_account_probability",
@@ -594,8 +595,15 @@ def pre_churn_activity(days_to_churn) -> np.ndarray:
     return np.where(np.isnan(d), 1.0, PRE_CHURN_FLOOR + (1.0 - PRE_CHURN_FLOOR) * x)
 
 
+#: a churned customer who is won back returns between this many days after churn
+WIN_BACK_DAYS = (30.0, 365.0)
+
+
 def win_back_probability(traits: pd.DataFrame) -> np.ndarray:
-    """P(a churned customer returns within a year): low for distressed customers."""
+    """P(a churned customer returns within a year, :data:`WIN_BACK_DAYS` after churning): low
+    for distressed customers. A returning customer starts a new relationship: they buy /
+    transact again (bank: in a reopened current account), visit the web site and contact
+    service."""
     return np.clip(
         0.25 * (1.0 - _col(traits, "service_distress")) + 2.0 * _col(traits, "response_base"),
         0.0,

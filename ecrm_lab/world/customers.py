@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from . import _strings as S
 from ._context import WorldContext
-from .behaviour import draw_from_table, search_unit
+from .behaviour import WIN_BACK_DAYS, draw_from_table, search_unit, win_back_probability
 from .catalogue import REGIONS
 from .schema import Column, TableSchema, register
 
@@ -465,11 +465,26 @@ TRUE_CHURN_SCHEMA = register(
                 high="end",
             ),
             Column(
+                "won_back",
+                "bool",
+                "Churned and came back inside the horizon (probability "
+                "behaviour.win_back_probability, 30-365 days after churn): a new relationship "
+                "starts (purchases / transactions, web visits and service contacts resume).",
+            ),
+            Column(
+                "win_back_date",
+                "datetime64[ns]",
+                "Moment of the return (NaT if not won back).",
+                nullable=True,
+                low="start",
+                high="end",
+            ),
+            Column(
                 "inactive",
                 "bool",
                 "Stopped buying/transacting for good (BG/NBD dropout) "
-                "before the end of the horizon (and before any churn), or was dormant from the "
-                "start.",
+                "before the end of the horizon (and before any churn; after a win-back: in the "
+                "new relationship), or was dormant from the start.",
             ),
             Column(
                 "inactive_date",
@@ -483,7 +498,8 @@ TRUE_CHURN_SCHEMA = register(
             Column(
                 "status_at_end",
                 "category",
-                "Status at the end of the horizon.",
+                "Status at the end of the horizon (a won-back customer is active or inactive in "
+                "the new relationship).",
                 choices=("active", "inactive", "churned"),
             ),
         ),
@@ -708,19 +724,46 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
     churned = ~np.isnan(churn_days)
     churn_dt = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
     churn_dt[churned] = ctx.to_datetime(churn_days[churned])
+    back = draw_win_back(ctx, traits, ctx.to_days(churn_dt))
+    won_back = ~np.isnan(back)
+    back_dt = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    back_dt[won_back] = ctx.to_datetime(back[won_back])
     ctx.truth["true_churn"] = pd.DataFrame(
         {
             "customer_id": ids,
             "churned": churned,
             "churn_date": churn_dt,
+            "won_back": won_back,
+            "win_back_date": back_dt,
             "inactive": np.zeros(len(ids), dtype=bool),
             "inactive_date": np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]"),
             "status_at_end": _categorical(
-                np.where(churned, 2, 0).astype(np.int8), ("active", "inactive", "churned")
+                np.where(churned & ~won_back, 2, 0).astype(np.int8),
+                ("active", "inactive", "churned"),
             ),
         },
         copy=False,
     )
+
+
+def draw_win_back(ctx: WorldContext, traits: pd.DataFrame, churn_days: np.ndarray) -> np.ndarray:
+    """Day offset at which each churned customer is won back (NaN: never, or after the end).
+
+    A customer who churned at day ``c`` returns with probability
+    :func:`ecrm_lab.world.behaviour.win_back_probability`, at midnight of day
+    ``c + U(30, 365)`` (:data:`~ecrm_lab.world.behaviour.WIN_BACK_DAYS`), the day the new
+    relationship starts. Drawn per customer block from the
+    stream ``"win_back"`` (two uniforms per customer); every later step reads the dates from
+    ``true_churn``.
+    """
+    first, last = WIN_BACK_DAYS
+    out = np.full(ctx.n_customers, np.nan)
+    for lo, hi, rng in ctx.blocks("win_back"):
+        u = rng.random((hi - lo, 2))
+        p = win_back_probability(traits.iloc[lo:hi])
+        back = np.floor(churn_days[lo:hi] + first + u[:, 1] * (last - first))
+        out[lo:hi] = np.where((u[:, 0] < p) & (back < ctx.horizon_days), back, np.nan)
+    return out
 
 
 def pa_concat(arrays: list) -> pd.Series:

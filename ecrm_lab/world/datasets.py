@@ -171,6 +171,10 @@ def _facts(w: World) -> pd.DataFrame:
         ),
         ("churned in the horizon", f"{churn['churned'].mean():.1%}"),
         (
+            "churned customers won back in the horizon",
+            f"{churn['won_back'].sum() / max(1, churn['churned'].sum()):.1%}",
+        ),
+        (
             "inactive (BG/NBD dropout) at the end",
             f"{(churn['status_at_end'] == 'inactive').mean():.1%}",
         ),

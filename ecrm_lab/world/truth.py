@@ -210,15 +210,16 @@ def anomalies_frame(
 def set_inactivity(ctx: WorldContext, inactive_day: np.ndarray, dormant: np.ndarray) -> None:
     """Fill ``inactive``, ``inactive_date`` and ``status_at_end`` of ``true_churn`` from the
     BG/NBD simulation (``inactive_day`` NaN = no dropout in the window; ``dormant`` =
-    inactive before the horizon)."""
+    inactive before the horizon). A won-back customer's status is that of the new
+    relationship."""
     tc = ctx.truth["true_churn"]
-    churned = tc["churned"].to_numpy()
+    gone = tc["churned"].to_numpy() & ~tc["won_back"].to_numpy()  # churned, not come back
     dropped = ~np.isnan(inactive_day)
     inactive = dropped | dormant
     inactive_date = np.where(
         dropped, ctx.to_datetime(np.nan_to_num(inactive_day)), np.datetime64("NaT")
     ).astype("datetime64[ns]")
-    status = np.where(churned, 2, np.where(inactive, 1, 0))
+    status = np.where(gone, 2, np.where(inactive, 1, 0))
     tc = tc.assign(
         inactive=inactive,
         inactive_date=inactive_date,

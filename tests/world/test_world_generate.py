@@ -111,8 +111,13 @@ def test_events_stay_inside_the_customer_lifetime(bank_world, retail_world):
         ev = world[table].merge(world.truth["true_churn"], on="customer_id")
         ev = ev.merge(world["customers"][["customer_id", "acquisition_date"]], on="customer_id")
         assert (ev[col] >= ev["acquisition_date"]).all()
+        # nothing between churn and a win-back; a won-back customer buys again
         churned = ev["churn_date"].notna()
-        assert (ev.loc[churned, col] < ev.loc[churned, "churn_date"]).all()
+        gone = churned & (ev[col] >= ev["churn_date"])
+        assert (
+            ev.loc[gone, "won_back"] & (ev.loc[gone, col] >= ev.loc[gone, "win_back_date"])
+        ).all()
+        assert gone.any(), "no won-back customer bought again"
     # BG/NBD: nobody buys after becoming inactive (campaign and sales orders, numbered after
     # the generator's own orders, can win a customer back)
     orders = retail_world["orders"]
@@ -170,3 +175,27 @@ def test_core_steps_handle_tiny_and_long_worlds(domain, n, months, monkeypatch):
     w = generate(domain, n_customers=n, seed=5, months=months)
     assert len(w["customers"]) == n
     w.validate()
+
+
+def test_a_won_back_customer_starts_a_new_relationship(bank_world, retail_world):
+    for world in (bank_world, retail_world):
+        tc = world.truth["true_churn"].set_index("customer_id")
+        back = tc[tc["won_back"]]
+        assert len(back) and back["churned"].all()
+        assert (back["win_back_date"] - back["churn_date"] >= pd.Timedelta(days=29)).all()
+        # their status at the end is that of the new relationship
+        assert not (back["status_at_end"] == "churned").any()
+        assert (tc.loc[tc["churned"] & ~tc["won_back"], "status_at_end"] == "churned").all()
+    # bank: the return reopens a current account, and the new transactions go to it
+    acc, tx = bank_world["accounts"], bank_world["transactions"]
+    tc = bank_world.truth["true_churn"].set_index("customer_id")
+    reopened = acc[acc["opened_via"] == "win_back"].set_index("customer_id")
+    won = tc.index[tc["won_back"]]
+    assert sorted(reopened.index) == sorted(won)
+    assert (reopened["product_code"] == "current_account").all()
+    assert (reopened["open_date"] == tc.loc[reopened.index, "win_back_date"]).all()
+    assert reopened["close_date"].isna().all()
+    after = tx.merge(tc[["win_back_date"]], left_on="customer_id", right_index=True)
+    after = after[after["timestamp"] >= after["win_back_date"]]
+    assert len(after)
+    assert after["account_id"].isin(reopened["account_id"]).all()

@@ -389,7 +389,12 @@ def test_lifecycle_matches_the_other_tables(world):
 def test_bank_adoptions_are_account_openings(bank):
     ev, acc = bank["lifecycle_events"], bank["accounts"]
     start = bank.span()[0]
-    new = acc[(acc["open_date"] >= start) & ~acc["opened_via"].isin(["existing", "acquisition"])]
+    # every account opened in the horizon after acquisition, except a won-back customer's
+    # reopened current account, is an adoption
+    new = acc[
+        (acc["open_date"] >= start)
+        & ~acc["opened_via"].isin(["existing", "acquisition", "win_back"])
+    ]
     adopt = ev[ev["event_type"] == "adoption"]
     assert len(adopt) == len(new)
     assert sorted(adopt["detail"]) == sorted(new["opened_via"].astype(str))

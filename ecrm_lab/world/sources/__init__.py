@@ -13,8 +13,8 @@ Each module exposes ``generate(ctx)`` and registers the schemas of its tables:
   ``raw_billing_customers`` (truth ``data_quality_faults``, key rows of ``identity_map``).
 
 Every probability and rate comes from the latent traits through
-:mod:`ecrm_lab.world.behaviour` (the sources only draw from it); win-back dates are drawn once
-by ``_common.win_back_days`` from ``behaviour.win_back_probability``.
+:mod:`ecrm_lab.world.behaviour` (the sources only draw from it); churn and win-back dates are drawn once, in the customers
+step, and read from ``true_churn``.
 """
 
 from . import extracts, lifecycle, sales, service, web

@@ -8,8 +8,8 @@ Customer windows
 ----------------
 A customer can act (visit the web site, contact service, be a sales lead) from
 ``max(acquisition, start)`` until the true churn date, and again from a win-back date until the
-end of the horizon. Win-back is drawn here, once, by :func:`win_back_days`, so that the web,
-service and lifecycle sources agree on it.
+end of the horizon. Win-back is drawn once, with the churn dates, and kept in ``true_churn``
+(:func:`win_back_days` reads it), so that every source agrees on it.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ import pyarrow.compute as pc
 
 from .. import _strings as S
 from .._context import WorldContext
-from ..behaviour import win_back_probability
 
 __all__ = [
     "DAYS_PER_MONTH",
-    "WIN_BACK_MIN_DAYS",
     "Windows",
     "customer_windows",
     "win_back_days",
@@ -55,8 +53,6 @@ __all__ = [
 ]
 
 DAYS_PER_MONTH = 365.25 / 12
-#: a churned customer who is won back returns between this many days and a year after churn
-WIN_BACK_MIN_DAYS = 30.0
 
 _MASK40 = np.uint64((1 << 40) - 1)
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -64,23 +60,9 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 # -- customer windows ----------------------------------------------------------------------
 def win_back_days(ctx: WorldContext) -> np.ndarray:
-    """Day offset at which each churned customer is won back (NaN: never, or after the end).
-
-    A customer who churned at day ``c`` returns with probability
-    :func:`ecrm_lab.world.behaviour.win_back_probability` (of returning within a year), at
-    ``c + U(WIN_BACK_MIN_DAYS, 365)`` days. Drawn per customer block from the stream
-    ``"win_back"`` (two uniforms per customer), so every source sees the same dates.
-    """
-    traits = ctx.truth["customer_traits"]
-    churn = _churn_days(ctx)
-    out = np.full(ctx.n_customers, np.nan)
-    for lo, hi, rng in ctx.blocks("win_back"):
-        u = rng.random((hi - lo, 2))
-        p = win_back_probability(traits.iloc[lo:hi])
-        back = churn[lo:hi] + WIN_BACK_MIN_DAYS + u[:, 1] * (365.0 - WIN_BACK_MIN_DAYS)
-        ok = (u[:, 0] < p) & (back < ctx.horizon_days)
-        out[lo:hi] = np.where(ok, back, np.nan)
-    return out
+    """Day offset at which each churned customer was won back (NaN: never), from truth
+    ``true_churn`` (drawn with the churn dates, :func:`ecrm_lab.world.customers.draw_win_back`)."""
+    return ctx.to_days(ctx.truth["true_churn"]["win_back_date"].to_numpy())
 
 
 def _churn_days(ctx: WorldContext) -> np.ndarray:

@@ -15,7 +15,8 @@ Every event is read off the other tables, so the lifecycle agrees with them:
   must be inferred from inactivity (the truth is ``true_churn``);
 * **win_back**: a churned customer returns with probability
   :func:`ecrm_lab.world.behaviour.win_back_probability`, 30-365 days after churn
-  (:func:`~._common.win_back_days`; the web and service sources resume at that date).
+  (``true_churn.win_back_date``; purchases / transactions, the web and service sources resume
+  at that date).
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ LIFECYCLE_EVENTS_SCHEMA = register(
         "cross-sell), churn and win-back, consistent with customers, accounts/orders and the true "
         "churn dates. Bank churn is observed (all accounts close); retail churn only when a "
         "loyalty-card holder cancels the card. Win-back: a churned customer returns with "
-        "probability behaviour.win_back_probability, 30-365 days after churn (web visits and "
-        "service requests resume then; transactions/orders do not).",
+        "probability behaviour.win_back_probability, 30-365 days after churn (purchases or "
+        "transactions, web visits and service requests resume then).",
         (
             Column("event_id", "int64", "Key, 1..n in order of time.", unique=True, low=1),
             Column("customer_id", "int64", "Customer.", references="customers.customer_id"),
@@ -56,8 +57,8 @@ LIFECYCLE_EVENTS_SCHEMA = register(
             Column(
                 "event_at",
                 "datetime64[ns]",
-                "When (acquisition and adoption at midnight of "
-                "the day; churn and win-back at the true moment).",
+                "When (acquisition, adoption and win-back at midnight of "
+                "the day; churn at the true moment).",
                 low="start",
                 high="end",
             ),
@@ -136,7 +137,9 @@ def generate(ctx: WorldContext) -> None:
         acc = ctx.tables["accounts"]
         via = label_codes(acc["opened_via"], OPENED_VIA)
         day = ctx.to_days(acc["open_date"].to_numpy())
-        sel = np.flatnonzero((day >= 0) & (via >= OPENED_VIA.index("organic")))
+        # (the current account reopened by a won-back customer is no adoption)
+        adopted = (via >= OPENED_VIA.index("organic")) & (via != OPENED_VIA.index("win_back"))
+        sel = np.flatnonzero((day >= 0) & adopted)
         prod = string_codes(acc["product_code"], codes)[sel]
         add("adoption", acc["customer_id"].to_numpy()[sel], day[sel], prod, at_via + via[sel])
     else:

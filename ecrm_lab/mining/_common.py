@@ -611,6 +611,81 @@ def permutation_table(
     ).reset_index(drop=True)
 
 
+def make_model(task: str, name: str, numeric: list[str], categorical: list[str], seed: int):
+    """One candidate model of :func:`~ecrm_lab.mining.classify` (``task='classification'``) or
+    :func:`~ecrm_lab.mining.regress` (``'regression'``), with its preprocessing.
+
+    ``'baseline'`` predicts the class prior / the mean; the linear model (``'logistic'`` /
+    ``'linear'``: logistic regression / ridge) sees one-hot features; ``'gradient_boosting'``
+    (histogram boosting with native categories) and ``'random_forest'`` see ordinal ones.
+    """
+    from sklearn import dummy, ensemble, linear_model
+    from sklearn.pipeline import Pipeline
+
+    clf = task == "classification"
+    if name == "baseline":
+        return (
+            dummy.DummyClassifier(strategy="prior")
+            if clf
+            else dummy.DummyRegressor(strategy="mean")
+        )
+    if name in ("logistic", "linear"):
+        model = (
+            linear_model.LogisticRegression(max_iter=2000) if clf else linear_model.Ridge(alpha=1.0)
+        )
+        kind = "onehot"
+    elif name == "gradient_boosting":
+        boost = (
+            ensemble.HistGradientBoostingClassifier
+            if clf
+            else ensemble.HistGradientBoostingRegressor
+        )
+        mask = [False] * len(numeric) + [True] * len(categorical)
+        model = boost(categorical_features=mask if categorical else None, random_state=seed)
+        kind = "ordinal"
+    else:  # random_forest
+        forest = ensemble.RandomForestClassifier if clf else ensemble.RandomForestRegressor
+        model = forest(n_estimators=200, min_samples_leaf=5, random_state=seed, n_jobs=1)
+        kind = "ordinal"
+    return Pipeline(
+        [("prep", make_preprocessor(numeric, categorical, kind=kind)), ("model", model)]
+    )
+
+
+def fit_model(model: Any, name: str, X: pd.DataFrame, y: np.ndarray, notes: list[str]) -> Any:
+    """Fit a candidate model (OpenMP on one thread for small data); a fit that does not
+    converge adds a note instead of a warning."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught, openmp_threads(len(y)):
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        notes.append(f"model {name!r} did not fully converge.")
+    return model
+
+
+def best_model_importance(
+    best: str,
+    pipeline: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    scoring: str,
+    n_repeats: int,
+    seed: int,
+) -> pd.DataFrame:
+    """:func:`permutation_table` of the best model on held-out data (all zero for the
+    baseline, which uses no input)."""
+    if best == "baseline":
+        return pd.DataFrame(
+            {"feature": list(X.columns), "importance_mean": 0.0, "importance_std": 0.0}
+        )
+    return permutation_table(pipeline, X, y, scoring=scoring, n_repeats=n_repeats, seed=seed)
+
+
 #: below this many rows OpenMP-parallel estimators run on one thread: on small data the thread
 #: start-up costs more than it saves (and on a busy machine far more)
 SMALL_DATA_ROWS = 50_000

@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +37,10 @@ from ._common import (
     TablePrep,
     TruthScore,
     align_truth,
+    best_model_importance,
     check_table,
-    make_preprocessor,
-    openmp_threads,
-    permutation_table,
+    fit_model,
+    make_model,
     prepare_supervised,
     sklearn_seeds,
 )
@@ -320,48 +319,6 @@ def oracle_gap(y_true: Any, model_scores: Any, true_propensity: Any) -> TruthSco
 # ---------------------------------------------------------------------------------------------
 # the models
 # ---------------------------------------------------------------------------------------------
-def _make_classifier(name: str, numeric: list[str], categorical: list[str], seed: int):
-    from sklearn.dummy import DummyClassifier
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-
-    if name == "baseline":
-        return DummyClassifier(strategy="prior")
-    if name == "logistic":
-        return Pipeline(
-            [
-                ("prep", make_preprocessor(numeric, categorical, kind="onehot")),
-                ("model", LogisticRegression(max_iter=2000)),
-            ]
-        )
-    if name == "gradient_boosting":
-        mask = [False] * len(numeric) + [True] * len(categorical)
-        return Pipeline(
-            [
-                ("prep", make_preprocessor(numeric, categorical, kind="ordinal")),
-                (
-                    "model",
-                    HistGradientBoostingClassifier(
-                        categorical_features=mask if categorical else None, random_state=seed
-                    ),
-                ),
-            ]
-        )
-    # random_forest
-    return Pipeline(
-        [
-            ("prep", make_preprocessor(numeric, categorical, kind="ordinal")),
-            (
-                "model",
-                RandomForestClassifier(
-                    n_estimators=200, min_samples_leaf=5, random_state=seed, n_jobs=1
-                ),
-            ),
-        ]
-    )
-
-
 def _pick_positive(values: pd.Series, where: str, target: str, positive: Any) -> tuple[Any, str]:
     classes = pd.unique(values)
     shown = ", ".join(repr(_py(c)) for c in classes[:6])
@@ -613,7 +570,6 @@ def classify(
             "class; a stratified holdout needs at least 2 of each."
         )
 
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
 
     idx = np.arange(n)
@@ -638,12 +594,8 @@ def classify(
     scores: dict[str, np.ndarray] = {}
     rows = []
     for name, seed in zip(models, seeds[2:], strict=True):
-        model = _make_classifier(name, sup.prep.numeric_, sup.prep.categorical_, seed)
-        with warnings.catch_warnings(record=True) as caught, openmp_threads(n):
-            warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(X_train, y_train)
-        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-            notes.append(f"model {name!r} did not fully converge.")
+        model = make_model("classification", name, sup.prep.numeric_, sup.prep.categorical_, seed)
+        fit_model(model, name, X_train, y_train, notes)
         p = model.predict_proba(X_test)[:, 1]
         pipelines[name] = model
         scores[name] = p
@@ -662,19 +614,15 @@ def classify(
         index=pd.Index(["actual negative", "actual positive"], name="actual"),
         columns=pd.Index(["predicted negative", "predicted positive"], name="predicted"),
     )
-    if best == "baseline":
-        importance = pd.DataFrame(
-            {"feature": list(sup.X.columns), "importance_mean": 0.0, "importance_std": 0.0}
-        )
-    else:
-        importance = permutation_table(
-            pipelines[best],
-            X_test,
-            y_test,
-            scoring="roc_auc",
-            n_repeats=params["n_repeats"],
-            seed=seeds[1],
-        )
+    importance = best_model_importance(
+        best,
+        pipelines[best],
+        X_test,
+        y_test,
+        scoring="roc_auc",
+        n_repeats=params["n_repeats"],
+        seed=seeds[1],
+    )
     profit = profit_curve(y_test, p_best, payoff) if payoff is not None else None
     positions = sup.positions[test]
     return ClassificationResult(

@@ -32,10 +32,10 @@ from ._common import (
     TablePrep,
     TruthScore,
     align_truth,
+    best_model_importance,
     check_table,
-    make_preprocessor,
-    openmp_threads,
-    permutation_table,
+    fit_model,
+    make_model,
     prepare_supervised,
     sklearn_seeds,
 )
@@ -117,47 +117,6 @@ def residual_diagnostics(y_true: Any, y_pred: Any) -> pd.DataFrame:
         ),
     ]
     return pd.DataFrame(rows, columns=["statistic", "value", "reading"])
-
-
-def _make_regressor(name: str, numeric: list[str], categorical: list[str], seed: int):
-    from sklearn.dummy import DummyRegressor
-    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import Pipeline
-
-    if name == "baseline":
-        return DummyRegressor(strategy="mean")
-    if name == "linear":
-        return Pipeline(
-            [
-                ("prep", make_preprocessor(numeric, categorical, kind="onehot")),
-                ("model", Ridge(alpha=1.0)),
-            ]
-        )
-    if name == "gradient_boosting":
-        mask = [False] * len(numeric) + [True] * len(categorical)
-        return Pipeline(
-            [
-                ("prep", make_preprocessor(numeric, categorical, kind="ordinal")),
-                (
-                    "model",
-                    HistGradientBoostingRegressor(
-                        categorical_features=mask if categorical else None, random_state=seed
-                    ),
-                ),
-            ]
-        )
-    return Pipeline(
-        [
-            ("prep", make_preprocessor(numeric, categorical, kind="ordinal")),
-            (
-                "model",
-                RandomForestRegressor(
-                    n_estimators=200, min_samples_leaf=5, random_state=seed, n_jobs=1
-                ),
-            ),
-        ]
-    )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -332,9 +291,8 @@ def regress(
     preds: dict[str, np.ndarray] = {}
     rows = []
     for name, seed in zip(models, seeds[2:], strict=True):
-        model = _make_regressor(name, sup.prep.numeric_, sup.prep.categorical_, seed)
-        with openmp_threads(n):
-            model.fit(X_train, y_train)
+        model = make_model("regression", name, sup.prep.numeric_, sup.prep.categorical_, seed)
+        fit_model(model, name, X_train, y_train, notes)
         p = np.asarray(model.predict(X_test), dtype=float)
         pipelines[name] = model
         preds[name] = p
@@ -343,18 +301,15 @@ def regress(
     best = models[int(np.argmin(metrics["rmse"].to_numpy()))]
     if best == "baseline":
         notes.append("no model beat the mean of the training target.")
-        importance = pd.DataFrame(
-            {"feature": list(sup.X.columns), "importance_mean": 0.0, "importance_std": 0.0}
-        )
-    else:
-        importance = permutation_table(
-            pipelines[best],
-            X_test,
-            y_test,
-            scoring="neg_root_mean_squared_error",
-            n_repeats=params["n_repeats"],
-            seed=seeds[1],
-        )
+    importance = best_model_importance(
+        best,
+        pipelines[best],
+        X_test,
+        y_test,
+        scoring="neg_root_mean_squared_error",
+        n_repeats=params["n_repeats"],
+        seed=seeds[1],
+    )
     return RegressionResult(
         target=target,
         models=models,

@@ -11,7 +11,7 @@ import abc
 
 import pandas as pd
 
-__all__ = ["Result"]
+__all__ = ["Result", "MetricResult"]
 
 
 class Result(abc.ABC):
@@ -40,3 +40,15 @@ class Result(abc.ABC):
         table = self.summary()
         with pd.option_context("display.precision", 4):
             return f"<p><b>{self._title()}</b></p>" + table.to_html(max_rows=20, max_cols=12)
+
+
+class MetricResult(Result):
+    """A result whose summary is a ``metric`` / ``value`` table: ``result["name"]`` reads one
+    value (a ``KeyError`` naming the metrics there are when it is not one of them)."""
+
+    def __getitem__(self, metric: str) -> float:
+        table = self.summary()
+        row = table.loc[table["metric"] == metric, "value"]
+        if row.empty:
+            raise KeyError(f"no metric {metric!r}; metrics: {list(table['metric'])}")
+        return float(row.iloc[0])

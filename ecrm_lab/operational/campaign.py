@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from .._random import RandomState
-from .._result import Result
+from .._result import MetricResult, Result
 from .._validation import (
     Interval,
     Param,
@@ -450,7 +450,7 @@ def match_responses(
 # economics
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False, repr=False)
-class CampaignResult(Result):
+class CampaignResult(MetricResult):
     """The measured outcome of one campaign.
 
     Attributes
@@ -485,12 +485,6 @@ class CampaignResult(Result):
 
     def summary(self) -> pd.DataFrame:
         return self.metrics
-
-    def __getitem__(self, metric: str) -> float:
-        row = self.metrics.loc[self.metrics["metric"] == metric, "value"]
-        if row.empty:
-            raise KeyError(f"no metric {metric!r}; metrics: {list(self.metrics['metric'])}")
-        return float(row.iloc[0])
 
     def interval(self, metric: str) -> tuple[float, float]:
         """The confidence interval of ``metric`` (NaN when it has none)."""

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._random import RandomState
-from .._result import Result
+from .._result import MetricResult, Result
 from .._validation import Interval, check_columns, check_param
 from ..exceptions import DataError, InvalidParameterError
 from ..world import behaviour
@@ -183,7 +183,7 @@ LEAD_COLUMNS = (
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class FunnelResult(Result):
+class FunnelResult(MetricResult):
     """A sales funnel measured.
 
     Attributes
@@ -224,12 +224,6 @@ class FunnelResult(Result):
 
     def summary(self) -> pd.DataFrame:
         return self.metrics
-
-    def __getitem__(self, metric: str) -> float:
-        row = self.metrics.loc[self.metrics["metric"] == metric, "value"]
-        if row.empty:
-            raise KeyError(f"no metric {metric!r}; metrics: {list(self.metrics['metric'])}")
-        return float(row.iloc[0])
 
     def plot(self, ax=None, **kwargs):
         from ..plotting.operational import plot_funnel

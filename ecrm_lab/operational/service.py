@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .._random import RandomState
-from .._result import Result
+from .._result import MetricResult, Result
 from .._validation import Interval, check_columns, check_param
 from ..exceptions import DataError, InvalidParameterError
 from ..world import behaviour
@@ -787,7 +787,7 @@ def hourly_staffing(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class QueueResult(Result):
+class QueueResult(MetricResult):
     """A simulated queue of requests.
 
     Attributes
@@ -812,9 +812,6 @@ class QueueResult(Result):
 
     def summary(self) -> pd.DataFrame:
         return self.metrics
-
-    def __getitem__(self, metric: str) -> float:
-        return float(self.metrics.loc[self.metrics["metric"] == metric, "value"].iloc[0])
 
     def plot(self, ax=None, **kwargs):
         from ..plotting.operational import plot_queue
@@ -1281,7 +1278,7 @@ def session_conversion_probability(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class ProactiveResult(Result):
+class ProactiveResult(MetricResult):
     """What a proactive chat / callback rule achieved.
 
     Attributes
@@ -1307,9 +1304,6 @@ class ProactiveResult(Result):
 
     def summary(self) -> pd.DataFrame:
         return self.table
-
-    def __getitem__(self, metric: str) -> float:
-        return float(self.table.loc[self.table["metric"] == metric, "value"].iloc[0])
 
     def plot(self, ax=None, **kwargs):
         from ..plotting.operational import plot_proactive

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._random import block_rngs, child_rng
 
-__all__ = ["WorldContext", "BLOCK_SIZE", "NS_PER_DAY"]
+__all__ = ["WorldContext", "BLOCK_SIZE", "NS_PER_DAY", "categorical"]
 
 T = TypeVar("T")
 
@@ -173,15 +173,20 @@ class WorldContext:
         return (self.end - self.start) / pd.Timedelta(days=1)
 
     def to_datetime(self, days: np.ndarray) -> np.ndarray:
-        """Day offsets from ``start`` (float, may be negative) to ``datetime64[ns]`` values.
+        """Day offsets from ``start`` (float, may be negative; NaN for none) to
+        ``datetime64[ns]`` values (NaT for NaN).
 
         Offsets are rounded down to whole seconds so that CSV and Parquet files round-trip
         exactly (``to_datetime(secs / 86400)`` gives back the same whole seconds).
         """
         days = np.asarray(days, dtype=np.float64)
+        nat = np.isnan(days)
         # (+1e-6 s: whole seconds divided by 86400 and multiplied back stay whole)
-        secs = np.floor(days * 86_400.0 + 1e-6).astype(np.int64)
-        return (self.start.value + secs * 10**9).astype("datetime64[ns]")
+        secs = np.floor(np.where(nat, 0.0, days) * 86_400.0 + 1e-6).astype(np.int64)
+        out = (self.start.value + secs * 10**9).astype("datetime64[ns]")
+        if nat.any():
+            out[nat] = np.datetime64("NaT")
+        return out
 
     def to_days(self, values) -> np.ndarray:
         """``datetime64`` values to float day offsets from ``start`` (NaT becomes NaN)."""
@@ -196,3 +201,11 @@ class WorldContext:
             [self.start + pd.DateOffset(months=i) for i in range(self.months + 1)]
         ).as_unit("ns")
         return self.to_days(dates.values)
+
+
+def categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """A ``Categorical`` from integer codes into ``categories`` (``-1`` = missing)."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iu":
+        codes = codes.astype(np.int64)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)))

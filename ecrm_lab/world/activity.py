@@ -33,7 +33,15 @@ import numpy as np
 from ._context import WorldContext
 from .behaviour import PRE_CHURN_DECLINE_DAYS, pre_churn_activity, seasonality
 
-__all__ = ["Events", "bgnbd_events", "with_return", "Warp", "time_of_day", "last_event_day"]
+__all__ = [
+    "Events",
+    "bgnbd_events",
+    "Lifetime",
+    "lifetime_events",
+    "Warp",
+    "time_of_day",
+    "last_event_day",
+]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -173,23 +181,76 @@ def bgnbd_events(
     return Events(owner=owner, day=day, inactive_day=inactive_day, dormant=dormant)
 
 
-def with_return(ev: Events, back: Events, rows: np.ndarray) -> tuple[Events, np.ndarray]:
-    """The events of the first relationship and, for the won-back customers ``rows``, those
-    of the new one (``back``, simulated over ``rows`` from the win-back date).
+@dataclass
+class Lifetime:
+    """The events of a block over the customers' whole time with the company (see
+    :func:`lifetime_events`): ``events`` sorted by owner then time, and per event the
+    relationship it belongs to (``rel``: 0 first, 1 after a win-back) and that relationship's
+    bounds ``[lo, hi)`` in day offsets."""
 
-    Returns the merged events (sorted by owner, then time: a return always follows the churn)
-    and, per event, the relationship it belongs to (0 first, 1 after the win-back). After a
-    return only the new relationship decides inactivity.
-    """
-    owner = np.concatenate([ev.owner, rows[back.owner]])
-    day = np.concatenate([ev.day, back.day])
-    rel = np.concatenate([np.zeros(len(ev.day), np.int8), np.ones(len(back.day), np.int8)])
+    events: Events
+    rel: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def lifetime_events(
+    rng: np.random.Generator,
+    warp: Warp,
+    rate_per_month: np.ndarray,
+    dropout_p: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    pre_existing: np.ndarray,
+    churn_day: np.ndarray,
+    back: np.ndarray,
+    horizon: float,
+    *,
+    first_at_start: np.ndarray | None = None,
+    return_purchase: bool = False,
+) -> Lifetime:
+    """:func:`bgnbd_events` over the first relationship ``[start, stop)`` (fading before the
+    churn), then, for the customers won back at day ``back`` (NaN: not won back), over a new
+    relationship from the return to the end of the horizon (starting with a purchase when
+    ``return_purchase``). After a return only the new relationship decides inactivity."""
+    ev = bgnbd_events(
+        rng,
+        warp,
+        rate_per_month,
+        dropout_p,
+        start,
+        stop,
+        pre_existing,
+        first_at_start=first_at_start,
+        churn_day=churn_day,
+    )
+    rows = np.flatnonzero(~np.isnan(back))
+    again = bgnbd_events(
+        rng,
+        warp,
+        rate_per_month[rows],
+        dropout_p[rows],
+        back[rows],
+        np.full(len(rows), horizon),
+        np.zeros(len(rows), dtype=bool),
+        first_at_start=np.full(len(rows), return_purchase),
+    )
+    # a return always follows the churn, so a stable sort by owner keeps time order
+    owner = np.concatenate([ev.owner, rows[again.owner]])
+    day = np.concatenate([ev.day, again.day])
+    rel = np.concatenate([np.zeros(len(ev.day), np.int8), np.ones(len(again.day), np.int8)])
     order = np.argsort(owner, kind="stable")
+    owner, day, rel = owner[order], day[order], rel[order]
     inactive_day = ev.inactive_day.copy()
-    inactive_day[rows] = back.inactive_day
+    inactive_day[rows] = again.inactive_day
     dormant = ev.dormant.copy()
     dormant[rows] = False
-    return Events(owner[order], day[order], inactive_day, dormant), rel[order]
+    return Lifetime(
+        events=Events(owner, day, inactive_day, dormant),
+        rel=rel,
+        lo=np.where(rel == 1, back[owner], start[owner]),
+        hi=np.where(rel == 1, horizon, stop[owner]),
+    )
 
 
 def time_of_day(day: np.ndarray, hour_profile: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ import pandas as pd
 from . import _strings as S
 from . import behaviour as B
 from ._context import WorldContext
-from .activity import Warp, bgnbd_events, last_event_day, time_of_day, with_return
+from .activity import Warp, last_event_day, lifetime_events, time_of_day
 from .catalogue import BANK_PRODUCTS
 from .schema import Column, TableSchema, register
 from .truth import anomalies_frame, rules_frame, sequences_frame, set_inactivity
@@ -383,19 +383,9 @@ def _tx_block(ctx, warp, traits, acq, churn, back, accts, rng):
     stop = np.where(np.isnan(churn), H, churn)
     start = np.maximum(acq, 0.0)
     rate, dropout = traits["purchase_rate"].to_numpy(), traits["dropout_p"].to_numpy()
-    ev = bgnbd_events(rng, warp, rate, dropout, start, stop, acq < 0, churn_day=churn)
     # won-back customers transact again, in their reopened current account
-    rows = np.flatnonzero(~np.isnan(back))
-    again = bgnbd_events(
-        rng,
-        warp,
-        rate[rows],
-        dropout[rows],
-        back[rows],
-        np.full(len(rows), H),
-        np.zeros(len(rows), dtype=bool),
-    )
-    ev, rel = with_return(ev, again, rows)
+    life = lifetime_events(rng, warp, rate, dropout, start, stop, acq < 0, churn, back, H)
+    ev = life.events
     owner = ev.owner
     m = len(owner)
     seg = traits["segment"].cat.codes.to_numpy()
@@ -403,9 +393,7 @@ def _tx_block(ctx, warp, traits, acq, churn, back, accts, rng):
     channel = B.draw_from_table(rng, _CHANNEL_MIX, seg[owner]).astype(np.int8)
     merchant = B.draw_from_table(rng, _MERCHANT, channel).astype(np.int8)
     amount = _MEDIAN[merchant] * (wealth**0.35)[owner] * np.exp(rng.normal(0.0, 0.6, m))
-    lo_t = np.where(rel == 1, back[owner], start[owner])
-    hi_t = np.where(rel == 1, H, stop[owner])
-    ts = np.clip(time_of_day(ev.day, _HOURS), lo_t, hi_t - 1e-6)
+    ts = np.clip(time_of_day(ev.day, _HOURS), life.lo, life.hi - 1e-6)
     secs = np.floor(ts * 86_400.0).astype(np.int64)
     ev.inactive_day = last_event_day(ev, secs / 86_400.0, n)
     country = np.zeros(m, dtype=np.int8)
@@ -488,7 +476,7 @@ def _tx_block(ctx, warp, traits, acq, churn, back, accts, rng):
     )
     amount = merge(amount, np.concatenate([f_amount, a_amount]), np.float64)
     country = merge(country, np.concatenate([f_country, a_country]), np.int8)
-    reopened = merge(rel == 1, np.zeros(len(x_owner), dtype=bool), bool)
+    reopened = merge(life.rel == 1, np.zeros(len(x_owner), dtype=bool), bool)
     x_kind = np.concatenate([np.ones(nf, dtype=np.int8), np.full(len(ato), 2, np.int8)])[x_order]
     x_case = np.concatenate([f_case, np.arange(1, len(ato) + 1)])[x_order]
     incoming = channel == 5
@@ -613,9 +601,7 @@ def _accounts_frame(ctx: WorldContext, ids: np.ndarray, parts: list[dict]) -> pd
             "customer_id": cust,
             "product_code": S.from_vocab(_CODE_VOCAB, prod).array,
             "open_date": ctx.to_datetime(cat("open")),
-            "close_date": np.where(
-                np.isnan(close), np.datetime64("NaT"), ctx.to_datetime(np.nan_to_num(close))
-            ).astype("datetime64[ns]"),
+            "close_date": ctx.to_datetime(close),
             "status": pd.Categorical.from_codes(np.where(np.isnan(close), 0, 1), categories=STATUS),
             "opened_via": pd.Categorical.from_codes(cat("via"), categories=OPENED_VIA),
             "balance": np.where(prod == P_IDX["insurance"], 0.0, cat("balance")),

@@ -471,9 +471,7 @@ def _bank_takeups(ctx, traits, plan, ids, rows, days, camp, rng) -> None:
             "customer_id": ids[rows],
             "product_code": pd.array(offers, dtype="str"),
             "open_date": ctx.to_datetime(open_day),
-            "close_date": np.where(
-                np.isnan(close), np.datetime64("NaT"), ctx.to_datetime(np.nan_to_num(close))
-            ).astype("datetime64[ns]"),
+            "close_date": ctx.to_datetime(close),
             "status": pd.Categorical.from_codes(np.where(np.isnan(close), 0, 1), categories=STATUS),
             "opened_via": pd.Categorical.from_codes(
                 np.full(len(rows), OPENED_VIA.index("campaign")), categories=OPENED_VIA

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _strings as S
-from ._context import WorldContext
+from ._context import WorldContext, categorical
 from .behaviour import WIN_BACK_DAYS, draw_from_table, search_unit, win_back_probability
 from .catalogue import REGIONS
 from .schema import Column, TableSchema, register
@@ -666,12 +666,6 @@ _BLOCK_COLUMNS = {
 }
 
 
-def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
-    return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
-    )
-
-
 def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
     """Add ``customers`` to ``ctx.tables`` and ``email_quality``, ``true_churn`` to
     ``ctx.truth`` (``true_churn`` gets its inactivity columns in the activity step)."""
@@ -696,38 +690,35 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
     all_cities = [c for r in REGIONS for c in CITIES[r]]
     columns = {
         "customer_id": ids,
-        "first_name": _categorical(cols["first_idx"], FIRST_F + FIRST_M),
-        "last_name": _categorical(cols["last_idx"], LAST),
-        "gender": _categorical(cols["gender"], GENDERS),
+        "first_name": categorical(cols["first_idx"], FIRST_F + FIRST_M),
+        "last_name": categorical(cols["last_idx"], LAST),
+        "gender": categorical(cols["gender"], GENDERS),
         "birth_date": cols["birth_date"],
-        "region": _categorical(cols["region"], REGIONS),
-        "city": _categorical(cols["city"], all_cities),
+        "region": categorical(cols["region"], REGIONS),
+        "city": categorical(cols["city"], all_cities),
         "email": pa_concat([s[0] for s in strings]),
         "phone": pa_concat([s[1] for s in strings]),
         "acquisition_date": cols["acquisition_date"],
-        "acquisition_channel": _categorical(
+        "acquisition_channel": categorical(
             cols["acquisition_channel"], ACQUISITION_CHANNELS[domain]
         ),
     }
     for c in ("consent_email", "consent_sms", "consent_phone", "consent_post"):
         columns[c] = traits[c].to_numpy()
     if domain == "bank":
-        columns["income_band"] = _categorical(cols["income_band"], INCOME_BANDS)
+        columns["income_band"] = categorical(cols["income_band"], INCOME_BANDS)
     else:
         columns["loyalty_member"] = cols["loyalty_member"]
     ctx.tables["customers"] = pd.DataFrame(columns, copy=False)
 
     ctx.truth["email_quality"] = pd.DataFrame(
-        {"customer_id": ids, "email_fault": _categorical(cols["email_fault"], EMAIL_FAULTS)}
+        {"customer_id": ids, "email_fault": categorical(cols["email_fault"], EMAIL_FAULTS)}
     )
     churn_days = cols["churn_days"]
     churned = ~np.isnan(churn_days)
-    churn_dt = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
-    churn_dt[churned] = ctx.to_datetime(churn_days[churned])
-    back = draw_win_back(ctx, traits, ctx.to_days(churn_dt))
-    won_back = ~np.isnan(back)
-    back_dt = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
-    back_dt[won_back] = ctx.to_datetime(back[won_back])
+    churn_dt = ctx.to_datetime(churn_days)
+    back_dt = ctx.to_datetime(draw_win_back(ctx, traits, ctx.to_days(churn_dt)))
+    won_back = ~np.isnat(back_dt)
     ctx.truth["true_churn"] = pd.DataFrame(
         {
             "customer_id": ids,
@@ -737,7 +728,7 @@ def make_customers(ctx: WorldContext, traits: pd.DataFrame) -> None:
             "win_back_date": back_dt,
             "inactive": np.zeros(len(ids), dtype=bool),
             "inactive_date": np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]"),
-            "status_at_end": _categorical(
+            "status_at_end": categorical(
                 np.where(churned & ~won_back, 2, 0).astype(np.int8),
                 ("active", "inactive", "churned"),
             ),

@@ -33,7 +33,7 @@ import pandas as pd
 from . import _strings as S
 from . import behaviour as B
 from ._context import WorldContext
-from .activity import Warp, bgnbd_events, last_event_day, time_of_day, with_return
+from .activity import Warp, last_event_day, lifetime_events, time_of_day
 from .catalogue import CHANNELS, RETAIL_CATEGORIES, sku_code
 from .products import N_PRICE_BINS, price_bin, retail_skus, sku_probabilities
 from .schema import Column, TableSchema, register
@@ -245,25 +245,23 @@ def _block(ctx, warp, traits, acq, churn, back, rng):
     start = np.maximum(acq, 0.0)
     pre = acq < 0
     rate, dropout = traits["purchase_rate"].to_numpy(), traits["dropout_p"].to_numpy()
-    ev = bgnbd_events(
-        rng, warp, rate, dropout, start, stop, pre, first_at_start=~pre, churn_day=churn
-    )
     # won-back customers buy again from their return, which is itself an order
-    rows = np.flatnonzero(~np.isnan(back))
-    again = bgnbd_events(
+    life = lifetime_events(
         rng,
         warp,
-        rate[rows],
-        dropout[rows],
-        back[rows],
-        np.full(len(rows), H),
-        np.zeros(len(rows), dtype=bool),
-        first_at_start=np.ones(len(rows), dtype=bool),
+        rate,
+        dropout,
+        start,
+        stop,
+        pre,
+        churn,
+        back,
+        H,
+        first_at_start=~pre,
+        return_purchase=True,
     )
-    ev, rel = with_return(ev, again, rows)
+    ev = life.events
     owner = ev.owner
-    lo_t = np.where(rel == 1, back[owner], start[owner])
-    hi_t = np.where(rel == 1, H, stop[owner])
     n_orders = len(owner)
     pref = traits["channel_pref"].cat.codes.to_numpy()
     channel = B.draw_from_table(rng, _ORDER_CHANNEL_BY_PREF, pref[owner])
@@ -276,7 +274,7 @@ def _block(ctx, warp, traits, acq, churn, back, rng):
         nxt = np.append(day, np.inf)[first + 1]
         nxt = np.where(np.append(owner, -1)[first + 1] == owner[first], nxt, np.inf)
         day[first] = np.minimum(day[first] + rng.random(len(first)), nxt)
-    ts = np.clip(time_of_day(day, _ORDER_HOURS), lo_t, hi_t - 1e-6)
+    ts = np.clip(time_of_day(day, _ORDER_HOURS), life.lo, life.hi - 1e-6)
     secs = np.floor(ts * 86_400.0).astype(np.int64)
     ev.inactive_day = last_event_day(ev, secs / 86_400.0, len(traits))
 

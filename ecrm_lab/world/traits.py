@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import behaviour
-from ._context import WorldContext
+from ._context import WorldContext, categorical
 from .catalogue import (
     CHANNELS,
     SEGMENTS,
@@ -548,13 +548,13 @@ def _draw_block(domain: str, rng: np.random.Generator, n: int) -> dict[str, np.n
     return cols
 
 
-def _categories(domain: str) -> dict[str, pd.CategoricalDtype]:
-    """The categorical trait columns and their dtypes."""
+def _categories(domain: str) -> dict[str, tuple[str, ...]]:
+    """The categorical trait columns and their categories."""
     return {
-        "segment": pd.CategoricalDtype(SEGMENTS[domain]),
-        "value_tier": pd.CategoricalDtype(VALUE_TIERS),
-        "channel_pref": pd.CategoricalDtype(CHANNELS[domain]),
-        "uplift_class": pd.CategoricalDtype(UPLIFT_CLASSES),
+        "segment": SEGMENTS[domain],
+        "value_tier": VALUE_TIERS,
+        "channel_pref": CHANNELS[domain],
+        "uplift_class": UPLIFT_CLASSES,
     }
 
 
@@ -566,7 +566,7 @@ def _frame(domain: str, lo: int, arrays: dict[str, np.ndarray], months: int) -> 
     cols: dict[str, object] = {"customer_id": np.arange(lo + 1, lo + n + 1, dtype=np.int64)}
     for name, values in arrays.items():
         if name in cats:
-            cols[name] = pd.Categorical.from_codes(values, dtype=cats[name], validate=False)
+            cols[name] = categorical(values, cats[name])
         else:
             cols[name] = values
     df = pd.DataFrame(cols, copy=False)

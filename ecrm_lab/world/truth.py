@@ -216,9 +216,7 @@ def set_inactivity(ctx: WorldContext, inactive_day: np.ndarray, dormant: np.ndar
     gone = tc["churned"].to_numpy() & ~tc["won_back"].to_numpy()  # churned, not come back
     dropped = ~np.isnan(inactive_day)
     inactive = dropped | dormant
-    inactive_date = np.where(
-        dropped, ctx.to_datetime(np.nan_to_num(inactive_day)), np.datetime64("NaT")
-    ).astype("datetime64[ns]")
+    inactive_date = ctx.to_datetime(inactive_day)
     status = np.where(gone, 2, np.where(inactive, 1, 0))
     tc = tc.assign(
         inactive=inactive,

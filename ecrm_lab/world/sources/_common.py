@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _strings as S
-from .._context import WorldContext
+from .._context import WorldContext, categorical
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -114,13 +114,7 @@ def to_secs(days: np.ndarray) -> np.ndarray:
 
 def days_to_datetime(ctx: WorldContext, days: np.ndarray) -> np.ndarray:
     """Day offsets (NaN allowed) to ``datetime64[ns]`` at whole seconds (NaN -> NaT)."""
-    days = np.asarray(days, dtype=np.float64)
-    nat = np.isnan(days)
-    ns = ctx.start.value + to_secs(np.where(nat, 0.0, days)) * 10**9
-    out = ns.astype("datetime64[ns]")
-    if nat.any():
-        out[nat] = np.datetime64("NaT")
-    return out
+    return ctx.to_datetime(days)
 
 
 # -- arrivals ------------------------------------------------------------------------------
@@ -381,11 +375,6 @@ def string_codes(values, labels) -> np.ndarray:
         return np.full(len(arr), -1, dtype=np.int64)
     idx = pc.index_in(arr, value_set=pa.array(list(labels), type=arr.type))
     return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def categorical(codes: np.ndarray, categories) -> pd.Categorical:
-    """A ``Categorical`` from integer codes (``-1`` = missing)."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(categories))
 
 
 # -- segments (runs of rows) ---------------------------------------------------------------
